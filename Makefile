@@ -1,0 +1,44 @@
+# The two front-door commands are `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint messages clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.run-installed $@
+
+## run: the whole system on this machine: SQLite and a filesystem broker under var/, web + worker + beat
+run: $(VENV)/.run-installed
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Sunshine Portal: http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+## test: lint, migrations check and the whole suite (DATABASE_URL / CELERY_BROKER_URL when set)
+test: $(VENV)/.dev-installed lint
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## messages: refresh the translation catalogue after changing strings (needs GNU gettext)
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py compilemessages --locale zh_Hans
+
+clean:
+	rm -rf var/portal.sqlite3* var/broker

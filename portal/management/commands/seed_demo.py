@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+from portal.demo import DEMO_PASSWORD
+
+# Each app's demo seeder, in dependency order; each is idempotent.
+SEEDERS = ["portal.demo.seed"]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data (idempotent): departments, one user per role, and more."
+
+    def handle(self, *args, **options):
+        logins = []
+        for seeder in SEEDERS:
+            logins += import_string(seeder)() or []
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
+        with translation.override(settings.LANGUAGE_CODE):
+            for username, role in logins:
+                self.stdout.write(f"  {username:<14} {role}")

@@ -1,0 +1,59 @@
+"""The role groups of DESIGN.md §4 and the model permissions each one holds.
+
+This mapping is the single source of truth: after every migration the groups are set to exactly
+these permissions, so a permission granted by hand in the admin does not survive a deploy.
+Object-level rights (which department's cases, which items) are django-guardian's business.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    WINDOW_CLERK = "window_clerk", _("Window clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    APPROVER = "approver", _("Approver")
+    DEPT_HEAD = "dept_head", _("Department head")
+    INSPECTOR = "inspector", _("Discipline inspector")
+    CATALOGUE_ADMIN = "catalogue_admin", _("Catalogue administrator")
+    LAW_ENFORCER = "law_enforcer", _("Law-enforcement officer")
+
+
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN}
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CITIZEN: [],
+    Role.WINDOW_CLERK: ["portal.view_department"],
+    Role.REVIEWER: ["portal.view_department"],
+    Role.APPROVER: ["portal.view_department"],
+    Role.DEPT_HEAD: ["portal.view_department", "portal.view_user"],
+    Role.INSPECTOR: ["portal.view_department", "portal.view_user"],
+    Role.CATALOGUE_ADMIN: ["portal.view_department"],
+    Role.LAW_ENFORCER: ["portal.view_department"],
+}
+
+
+def _permissions(names: list[str], using: str) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, codename = name.split(".")
+        found.append(Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename))
+    return found
+
+
+def sync_role_permissions(using: str = "default") -> None:
+    for role in Role:
+        group, _created = Group.objects.using(using).get_or_create(name=role.value)
+        group.permissions.set(_permissions(ROLE_PERMISSIONS[role], using))
+
+
+def sync_role_permissions_on_migrate(sender, app_config, using="default", **kwargs) -> None:
+    # post_migrate fires once per app, each time after that app's permissions were created;
+    # at the last app with models every permission a role may name exists.
+    from django.apps import apps
+
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if app_config is last:
+        sync_role_permissions(using)

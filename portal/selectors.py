@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from kombu import Connection
+
+from .models import Heartbeat
+
+BROKER_TIMEOUT_SECONDS = 2
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure means the check failed
+        return {"ok": False, "error": str(error)}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _check_broker() -> dict:
+    broker = Connection(
+        settings.CELERY_BROKER_URL,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        connect_timeout=BROKER_TIMEOUT_SECONDS,
+    )
+    try:
+        with broker:
+            broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+    except Exception as error:  # noqa: BLE001
+        return {"ok": False, "transport": broker.transport_cls, "error": str(error)}
+    return {"ok": True, "transport": broker.transport_cls}
+
+
+def _check_beat() -> dict:
+    try:
+        beat_at = Heartbeat.objects.filter(name="beat").values_list("beat_at", flat=True).first()
+    except Exception as error:  # noqa: BLE001
+        return {"ok": False, "error": str(error)}
+    if beat_at is None:
+        return {"ok": False, "last_beat": None, "error": "no heartbeat recorded yet"}
+    age = timezone.now() - beat_at
+    return {
+        "ok": age <= settings.HEARTBEAT_MAX_AGE,
+        "last_beat": beat_at.isoformat(),
+        "age_seconds": round(max(age, timedelta(0)).total_seconds()),
+    }
+
+
+def health_report() -> dict:
+    """The state of each part the portal needs, for /healthz and monitoring."""
+    checks = {"database": _check_database(), "broker": _check_broker(), "beat": _check_beat()}
+    return {
+        "status": "ok" if all(check["ok"] for check in checks.values()) else "fail",
+        "zone": settings.PORTAL_ZONE,
+        "checks": checks,
+    }

@@ -1,0 +1,243 @@
+"""Settings shared by every environment.
+
+Every environment variable the portal reads is declared once, in ``env`` below, with its type
+and default; docs/configuration.md explains each one. Every default serves the embedded run
+(`make run`): SQLite and a filesystem broker under ``var/``, no Docker, Postgres or Redis.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env(
+    DEBUG=(bool, False),
+    SECRET_KEY=(str, "embedded-run-only-not-secret"),
+    ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "[::1]"]),
+    PORTAL_ZONE=(str, "single"),
+    DATABASE_URL=(str, f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+    CELERY_BROKER_URL=(str, "filesystem://"),
+    REDIS_URL=(str, ""),
+    EXCHANGE_TRANSPORT=(str, "local"),
+    EXCHANGE_KEY=(str, "embedded-run-only-exchange-key"),
+    EXCHANGE_SPOOL_DIR=(str, str(VAR_DIR / "spool")),
+    EXCHANGE_PEER_URL=(str, ""),
+    MEDIA_ROOT=(str, str(VAR_DIR / "media")),
+    STATIC_ROOT=(str, str(VAR_DIR / "static")),
+    TIME_ZONE=(str, "Asia/Shanghai"),
+    SECURE_COOKIES=(bool, True),
+    CSRF_TRUSTED_ORIGINS=(list, []),
+)
+environ.Env.read_env(BASE_DIR / ".env")
+
+# ------------------------------------------------------------------------------------------
+# Core
+# ------------------------------------------------------------------------------------------
+DEBUG = env("DEBUG")
+SECRET_KEY = env("SECRET_KEY")
+ALLOWED_HOSTS = env("ALLOWED_HOSTS")
+
+ZONE_SINGLE, ZONE_EXTERNAL, ZONE_INTERNAL = "single", "external", "internal"
+PORTAL_ZONE = env("PORTAL_ZONE")
+if PORTAL_ZONE not in (ZONE_SINGLE, ZONE_EXTERNAL, ZONE_INTERNAL):
+    raise environ.ImproperlyConfigured(f"PORTAL_ZONE must be single, external or internal, not {PORTAL_ZONE!r}")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "guardian",
+    "axes",
+    "django_htmx",
+    "pgtrigger",
+    "django_celery_beat",
+    "portal",
+    "powers",
+    "workflow",
+    "supervision",
+    "video",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Axes must come last: it turns a lock-out raised during login into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.site",
+            ],
+        },
+    },
+]
+
+# ------------------------------------------------------------------------------------------
+# Database
+# ------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded run has a web server, a worker and beat writing to one file: WAL lets
+    # readers go on during a write, IMMEDIATE takes the write lock up front instead of
+    # failing half-way through a transaction, and the timeout waits for the lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ------------------------------------------------------------------------------------------
+# Cache: Redis when REDIS_URL is set, else memory of this process.
+# ------------------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# ------------------------------------------------------------------------------------------
+# Accounts: custom user, guardian object permissions, axes lock-out
+# ------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# Nobody outside a login gets object permissions: no guardian "AnonymousUser" row.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Five failures of one account from one address lock that pair for 30 minutes. Locking on the
+# account alone would let anyone lock a citizen out; on the address alone, a whole service
+# hall behind one NAT.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+SESSION_COOKIE_AGE = 60 * 60 * 8
+
+# ------------------------------------------------------------------------------------------
+# Internationalisation: Simplified Chinese first, English available
+# ------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE")
+USE_I18N = True
+USE_TZ = True
+
+# ------------------------------------------------------------------------------------------
+# Static and media files: everything vendored, served by whitenoise
+# ------------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env("STATIC_ROOT")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = env("MEDIA_ROOT")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# ------------------------------------------------------------------------------------------
+# Celery: the broker is Redis in production, a directory under var/ in the embedded run.
+# ------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+CELERY_BROKER_SPOOL_DIR = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_SPOOL_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_SPOOL_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_SPOOL_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    # Redis redelivers any task not acknowledged within the visibility timeout; no task here
+    # is scheduled further ahead than this, so none is delivered twice for that reason.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Every periodic task of the portal, in one place. django-celery-beat copies these into its
+# tables at start, where administrators can see and pause them.
+HEARTBEAT_INTERVAL = timedelta(seconds=30)
+HEARTBEAT_MAX_AGE = timedelta(minutes=2)
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
+}
+
+# ------------------------------------------------------------------------------------------
+# Exchange between the external and the internal zone (DESIGN.md §2)
+# ------------------------------------------------------------------------------------------
+EXCHANGE_TRANSPORT = env("EXCHANGE_TRANSPORT")
+EXCHANGE_KEY = env("EXCHANGE_KEY")
+EXCHANGE_SPOOL_DIR = env("EXCHANGE_SPOOL_DIR")
+EXCHANGE_PEER_URL = env("EXCHANGE_PEER_URL")
+
+# ------------------------------------------------------------------------------------------
+# The site
+# ------------------------------------------------------------------------------------------
+SITE_NAME = _("Sunshine Government Service Portal")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+}

@@ -1,0 +1,6 @@
+"""The embedded run on a developer's or demonstrator's machine (`make run`)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,5 @@
+from portal.zones import Routes
+
+app_name = "workflow"
+
+routes = Routes()
