@@ -45,7 +45,6 @@ class RegistrationForm(StyledFormMixin, forms.Form):
     id_number = forms.CharField(
         label=_("Identity card number"),
         max_length=18,
-        validators=[validate_id_number],
         help_text=_("18 characters; a final x may be typed in either case."),
     )
     password1 = forms.CharField(

@@ -4,3 +4,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+
+# Static files come from the app and project folders through the finders; collectstatic
+# belongs to production.
+STATIC_ROOT = None
