@@ -37,8 +37,8 @@ lint: $(VENV)/.dev-installed
 
 ## messages: refresh the translation catalogue after changing strings (needs GNU gettext)
 messages: $(VENV)/.dev-installed
-	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
-	$(BIN)/python manage.py compilemessages --locale zh_Hans
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 clean:
 	rm -rf var/portal.sqlite3* var/broker

@@ -1,4 +1,5 @@
 import re
+
 import pytest
 from django.http import HttpResponse
 from django.urls import include, path
