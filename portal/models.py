@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .validators import validate_id_number, validate_mobile
 
@@ -27,9 +28,21 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["code"]
+        permissions = [("edit_catalogue", _("Can edit the department's catalogue items"))]
 
     def __str__(self):
         return self.name
+
+
+# django-guardian's object permissions on departments, in tables with a real foreign key (the
+# generic ones cannot be joined or indexed well). Held by a group or user on one department,
+# they scope a role to it; held globally, to every department.
+class DepartmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+
+class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
 
 
 class User(AbstractUser):

@@ -21,7 +21,7 @@ class Role(models.TextChoices):
     LAW_ENFORCER = "law_enforcer", _("Law-enforcement officer")
 
 
-STAFF_ROLES = frozenset(Role) - {Role.CITIZEN}
+CATALOGUE_MODELS = ("poweritem", "step", "material", "discretionstandard")
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITIZEN: [],
@@ -30,7 +30,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.APPROVER: ["portal.view_department"],
     Role.DEPT_HEAD: ["portal.view_department", "portal.view_user"],
     Role.INSPECTOR: ["portal.view_department", "portal.view_user"],
-    Role.CATALOGUE_ADMIN: ["portal.view_department"],
+    Role.CATALOGUE_ADMIN: [
+        "portal.view_department",
+        *(f"powers.{action}_{model}" for model in CATALOGUE_MODELS for action in ("view", "add", "change", "delete")),
+        "powers.publish_poweritem",
+    ],
     Role.LAW_ENFORCER: ["portal.view_department"],
 }
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "pgtrigger",
     "django_celery_beat",
+    "simple_history",
     "portal",
     "powers",
     "workflow",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last: it turns a lock-out raised during login into its response.
     "axes.middleware.AxesMiddleware",
 ]
