@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from portal.models import Department, User
 from portal.validators import id_number_check_char
@@ -51,3 +52,27 @@ class CitizenFactory(UserFactory):
 
 def _add_role(user: User, role: str) -> None:
     user.groups.add(Group.objects.get(name=role))
+
+
+class PowerItemFactory(factory.django.DjangoModelFactory):
+    """A draft item; ``PowerItemFactory(published=True)`` gives one in force, ``steps=3`` adds steps."""
+
+    class Meta:
+        model = "powers.PowerItem"
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"XK-TEST-{n:04d}")
+    name = factory.Sequence(lambda n: f"食品经营许可{n}")
+    category = "XK"
+    department = factory.SubFactory(DepartmentFactory)
+    legal_basis = "《中华人民共和国食品安全法》第三十五条"
+    legal_days = 20
+    promised_days = 10
+
+    class Params:
+        published = factory.Trait(status="published", published_at=factory.LazyFunction(timezone.now))
+
+    @factory.post_generation
+    def steps(item, create, extracted, **kwargs):
+        for position in range(1, (extracted or 0) + 1):
+            item.steps.create(position=position, name=f"环节{position}", role="reviewer", days_limit=2)
