@@ -21,6 +21,11 @@ class PowerItemFlow(FSMModelMixin, models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None):
+        # Cleaning assigns every field back to the instance, which the protected status refuses;
+        # the status is never input anyway, only moved by the transitions below.
+        super().clean_fields(exclude={*(exclude or ()), "status"})
+
     @transition(field=status, source=Status.DRAFT, target=Status.IN_REVIEW)
     def submit(self):
         """The editor sends the draft for review."""

@@ -19,7 +19,7 @@ class PowerItemQuerySet(models.QuerySet):
 class PowerItem(PowerItemFlow):
     """One version of a power item (权力事项). The code names the item across its versions."""
 
-    code = models.CharField(_("code"), max_length=80)
+    code = models.CharField(_("code"), max_length=80, blank=True, help_text=_("Leave empty to generate one."))
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=2, choices=Category.choices)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from portal.models import Department
 
@@ -26,6 +27,16 @@ def _require_publisher(user, item: PowerItem) -> None:
         raise PermissionDenied(_("You may not review or publish catalogue items."))
 
 
+def _locked(item: PowerItem) -> PowerItem:
+    return PowerItem.objects.select_for_update().get(pk=item.pk)
+
+
+def _save(item: PowerItem, user) -> None:
+    # The history row names who made the change, also outside a request (commands, tasks).
+    item._history_user = user
+    item.save()
+
+
 def power_item_generate_code(*, category: str, department: Department) -> str:
     """A new item's code: category, department code and a sequence within both, e.g. XK-YG-SJJ-0007.
 
@@ -38,19 +49,17 @@ def power_item_generate_code(*, category: str, department: Department) -> str:
 
 
 @transaction.atomic
-def power_item_create(*, user, department: Department, code: str = "", **fields) -> PowerItem:
-    """A first draft. Without a code, one is generated; a code already used by another item is refused."""
-    _require_editor(user, department)
-    Department.objects.select_for_update().get(pk=department.pk)
-    if code and PowerItem.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("The code %(code)s belongs to another item.") % {"code": code}})
-    item = PowerItem(
-        department=department,
-        code=code or power_item_generate_code(category=fields["category"], department=department),
-        **fields,
-    )
+def power_item_create(*, user, item: PowerItem) -> PowerItem:
+    """Saves a new item's first draft, built by a form. Without a code, one is generated; a code
+    already used by another item is refused."""
+    _require_editor(user, item.department)
+    Department.objects.select_for_update().get(pk=item.department_id)
+    if item.code and PowerItem.objects.filter(code=item.code).exists():
+        raise ValidationError({"code": _("The code %(code)s belongs to another item.") % {"code": item.code}})
+    item.code = item.code or power_item_generate_code(category=item.category, department=item.department)
+    item.version = 1
     item.full_clean()
-    item.save()
+    _save(item, user)
     return item
 
 
@@ -78,18 +87,14 @@ def power_item_new_version(*, user, item: PowerItem) -> PowerItem:
         **{name: getattr(source, name) for name in _VERSIONED_FIELDS},
         version=versions.aggregate(latest=Max("version"))["latest"] + 1,
     )
-    draft.save()
+    _save(draft, user)
     for model in (Step, Material, DiscretionStandard):
         rows = list(model.objects.filter(item=source))
         for row in rows:
             row.pk = row.id = None
             row.item = draft
-        model.objects.bulk_create(rows)
+        bulk_create_with_history(rows, model, default_user=user)
     return draft
-
-
-def _locked(item: PowerItem) -> PowerItem:
-    return PowerItem.objects.select_for_update().get(pk=item.pk)
 
 
 @transaction.atomic
@@ -97,7 +102,7 @@ def power_item_submit(*, user, item: PowerItem) -> PowerItem:
     _require_editor(user, item.department)
     item = _locked(item)
     item.submit()
-    item.save()
+    _save(item, user)
     return item
 
 
@@ -106,7 +111,7 @@ def power_item_reject(*, user, item: PowerItem) -> PowerItem:
     _require_publisher(user, item)
     item = _locked(item)
     item.reject()
-    item.save()
+    _save(item, user)
     return item
 
 
@@ -118,10 +123,10 @@ def power_item_publish(*, user, item: PowerItem) -> PowerItem:
     current = PowerItem.objects.select_for_update().filter(code=item.code, status=Status.PUBLISHED).first()
     if current:
         current.supersede()
-        current.save()
+        _save(current, user)
     item.publish()
     item.published_at = timezone.now()
-    item.save()
+    _save(item, user)
     return item
 
 
@@ -130,5 +135,5 @@ def power_item_abolish(*, user, item: PowerItem) -> PowerItem:
     _require_publisher(user, item)
     item = _locked(item)
     item.abolish()
-    item.save()
+    _save(item, user)
     return item

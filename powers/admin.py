@@ -1,0 +1,141 @@
+"""The catalogue administrators' workplace.
+
+Editors see and edit only the items of departments they hold ``portal.edit_catalogue`` for (on
+the department, or globally). Only drafts are editable; a published item opens read-only, and
+the "new version" action gives the draft in which to change it.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_fsm import TransitionNotAllowed
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import DiscretionStandard, ImportJob, Material, PowerItem, Step
+from .selectors import can_edit_department, editable_departments, editable_items
+
+
+class DraftOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def _editable(self, request, obj) -> bool:
+        return obj is None or (obj.is_editable and can_edit_department(request.user, obj.department))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(request, obj)
+
+
+class StepInline(DraftOnlyInline):
+    model = Step
+    fields = ["position", "name", "role", "days_limit", "risk_points"]
+
+
+class MaterialInline(DraftOnlyInline):
+    model = Material
+    fields = ["position", "name", "required", "copies", "form_template"]
+
+
+class DiscretionStandardInline(DraftOnlyInline):
+    model = DiscretionStandard
+    fields = ["level", "circumstances", "amount_min", "amount_max", "other_sanctions"]
+
+
+def _transition_action(service, description):
+    """An admin action firing one publication step on each selected item, reporting each refusal."""
+
+    def action(modeladmin, request, queryset):
+        done = 0
+        for item in queryset:
+            try:
+                service(user=request.user, item=item)
+                done += 1
+            except (PermissionDenied, TransitionNotAllowed, ValidationError) as error:
+                reason = error.messages[0] if isinstance(error, ValidationError) else str(error)
+                modeladmin.message_user(
+                    request,
+                    _("%(item)s: %(reason)s") % {"item": item, "reason": reason or _("not allowed in its state")},
+                    messages.ERROR,
+                )
+        if done:
+            modeladmin.message_user(request, _("%(count)d item(s) done.") % {"count": done}, messages.SUCCESS)
+
+    action.short_description = description
+    action.__name__ = service.__name__
+    return action
+
+
+@admin.register(PowerItem)
+class PowerItemAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "category", "department", "version", "status", "cleanup_status"]
+    list_filter = ["status", "category", "cleanup_status", "department"]
+    search_fields = ["code", "name", "legal_basis"]
+    list_select_related = ["department"]
+    list_per_page = 50
+    readonly_fields = ["version", "status", "published_at"]
+    inlines = [StepInline, MaterialInline, DiscretionStandardInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "category", "department", "version", "status", "published_at"]}),
+        (_("Legal basis and conditions"), {"fields": ["legal_basis", "conditions"]}),
+        (
+            _("Time limits"),
+            {"fields": ["is_immediate", "legal_days", "promised_days", "extension_days"]},
+        ),
+        (_("Fees"), {"fields": ["fee_standard", "fee_basis"]}),
+        (_("Rights and complaints"), {"fields": ["rights", "complaint_channel"]}),
+        (_("Cleanup"), {"fields": ["cleanup_status", "merged_into"]}),
+    ]
+    actions = [
+        _transition_action(services.power_item_new_version, _("Make a new draft version")),
+        _transition_action(services.power_item_submit, _("Submit for review")),
+        _transition_action(services.power_item_reject, _("Send back to draft")),
+        _transition_action(services.power_item_publish, _("Publish")),
+        _transition_action(services.power_item_abolish, _("Abolish")),
+    ]
+
+    def get_queryset(self, request):
+        return editable_items(request.user).select_related("department")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            # The code names the item across its versions: fixed once the item exists.
+            return [*self.readonly_fields, "code"]
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department":
+            kwargs["queryset"] = editable_departments(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or (obj.is_editable and can_edit_department(request.user, obj.department)))
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a draft that was never published may go; anything else is history.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or (obj.is_editable and obj.version == 1))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.power_item_create(user=request.user, item=obj)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "file", "dry_run", "state", "processed_rows", "total_rows", "created_by"]
+    list_filter = ["state", "dry_run"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
