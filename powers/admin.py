@@ -12,6 +12,7 @@ from django_fsm import TransitionNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_import import CatalogueImportAdminMixin
 from .models import DiscretionStandard, ImportJob, Material, PowerItem, Step
 from .selectors import can_edit_department, editable_departments, editable_items
 
@@ -72,7 +73,7 @@ def _transition_action(service, description):
 
 
 @admin.register(PowerItem)
-class PowerItemAdmin(SimpleHistoryAdmin):
+class PowerItemAdmin(CatalogueImportAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "category", "department", "version", "status", "cleanup_status"]
     list_filter = ["status", "category", "cleanup_status", "department"]
     search_fields = ["code", "name", "legal_basis"]
