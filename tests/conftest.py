@@ -49,6 +49,8 @@ def celery_worker(transactional_db):
     The worker has its own database connection, so tests using it see only committed data:
     they get ``transactional_db``.
     """
+    # Messages left by earlier tests that enqueued work without a worker would run first here.
+    celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
 
