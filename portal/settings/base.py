@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -31,6 +32,7 @@ env = environ.Env(
     TIME_ZONE=(str, "Asia/Shanghai"),
     SECURE_COOKIES=(bool, True),
     CSRF_TRUSTED_ORIGINS=(list, []),
+    VIDEO_RETENTION_DAYS=(int, 30),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -219,8 +221,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # tables at start, where administrators can see and pause them.
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
 HEARTBEAT_MAX_AGE = timedelta(minutes=2)
+VIDEO_GRAB_INTERVAL = timedelta(minutes=1)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
+    "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
+    "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
 }
 
 # ------------------------------------------------------------------------------------------
@@ -230,6 +235,14 @@ EXCHANGE_TRANSPORT = env("EXCHANGE_TRANSPORT")
 EXCHANGE_KEY = env("EXCHANGE_KEY")
 EXCHANGE_SPOOL_DIR = env("EXCHANGE_SPOOL_DIR")
 EXCHANGE_PEER_URL = env("EXCHANGE_PEER_URL")
+
+# ------------------------------------------------------------------------------------------
+# Hall cameras (DESIGN.md §6)
+# ------------------------------------------------------------------------------------------
+VIDEO_OPEN_TIMEOUT = 3.0  # seconds to connect to a camera
+VIDEO_READ_TIMEOUT = 3.0  # seconds to wait for its frame
+VIDEO_SNAPSHOT_WIDTH = 640  # snapshots are stored downscaled to this width
+VIDEO_RETENTION = timedelta(days=env("VIDEO_RETENTION_DAYS"))
 
 # ------------------------------------------------------------------------------------------
 # The site
