@@ -9,9 +9,9 @@ from .models import Camera
 
 CAMERAS = [
     # (name, window, department code, source)
-    ("一号窗口", "1", "YG-SJJ", "http://127.0.0.1:8101/stream.mjpg"),
-    ("二号窗口", "2", "YG-SJJ", "http://127.0.0.1:8102/snapshot.jpg"),
-    ("三号窗口", "3", "YG-RSJ", "http://127.0.0.1:8103/snapshot.jpg"),
+    ("市场监管综合受理", "1", "YG-SJJ", "http://127.0.0.1:8101/stream.mjpg"),
+    ("食品经营许可", "2", "YG-SJJ", "http://127.0.0.1:8102/snapshot.jpg"),
+    ("社会保障业务", "3", "YG-RSJ", "http://127.0.0.1:8103/snapshot.jpg"),
 ]
 
 
