@@ -45,7 +45,7 @@ def test_a_cycle_stores_a_downscaled_snapshot_of_each_live_camera_and_marks_dead
 
     result = services.snapshot_cycle(now=MONDAY_10)
 
-    assert result == {"cameras": 3, "online": 2, "offline": 1}
+    assert {key: result[key] for key in ("cameras", "online", "offline")} == {"cameras": 3, "online": 2, "offline": 1}
     for camera in (snapshot_cam, stream_cam):
         camera.refresh_from_db()
         snapshot = camera.snapshots.get()
@@ -79,7 +79,8 @@ def test_a_camera_back_online_starts_a_new_online_period(person_camera):
 def test_people_are_counted_at_a_staffed_window_in_office_hours(person_camera):
     camera = _camera(f"{person_camera.url}/snapshot.jpg")
 
-    services.snapshot_cycle(now=MONDAY_10)
+    result = services.snapshot_cycle(now=MONDAY_10)
+    services.snapshots_count_people(snapshot_ids=result["to_count"])
 
     camera.refresh_from_db()
     assert camera.snapshots.get().people >= 1
@@ -90,9 +91,9 @@ def test_nobody_is_counted_outside_office_hours_or_at_an_unstaffed_window(person
     weekend = _camera(f"{person_camera.url}/snapshot.jpg")
     unstaffed = _camera(f"{person_camera.url}/snapshot.jpg", name="咨询台", staffed=False)
 
-    services.snapshot_cycle(now=SUNDAY_10)
-    services.snapshot_cycle(now=MONDAY_10)
+    to_count = services.snapshot_cycle(now=SUNDAY_10)["to_count"] + services.snapshot_cycle(now=MONDAY_10)["to_count"]
 
+    assert to_count == [weekend.snapshots.get(taken_at=MONDAY_10).pk]
     assert weekend.snapshots.get(taken_at=SUNDAY_10).people is None
     assert unstaffed.snapshots.get(taken_at=MONDAY_10).people is None
 
@@ -128,3 +129,15 @@ def test_grab_snapshots_command_runs_one_cycle(person_camera, capsys):
 
     assert "1 online" in capsys.readouterr().out
     assert Snapshot.objects.count() == 1
+
+
+def test_a_late_count_of_an_older_snapshot_never_moves_the_last_sighting_back(person_camera):
+    camera = _camera(f"{person_camera.url}/snapshot.jpg")
+    earlier = services.snapshot_cycle(now=MONDAY_10)["to_count"]
+    later = services.snapshot_cycle(now=MONDAY_10 + timedelta(minutes=1))["to_count"]
+
+    services.snapshots_count_people(snapshot_ids=later)
+    services.snapshots_count_people(snapshot_ids=earlier)
+
+    camera.refresh_from_db()
+    assert camera.last_person_at == MONDAY_10 + timedelta(minutes=1)

@@ -15,6 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         while True:
             result = services.snapshot_cycle()
+            services.snapshots_count_people(snapshot_ids=result["to_count"])
             self.stdout.write(f"{result['cameras']} cameras: {result['online']} online, {result['offline']} offline")
             if options["once"]:
                 return
