@@ -30,10 +30,6 @@ def published_items() -> QuerySet[PowerItem]:
     return PowerItem.objects.published().select_related("department")
 
 
-def published_item(code: str) -> PowerItem | None:
-    return published_items().prefetch_related("steps", "materials", "standards").filter(code=code).first()
-
-
 def cleanup_figures() -> QuerySet:
     """Per department: items retained, cancelled, merged and added in the current catalogue."""
     current = Q(power_items__status__in=[Status.PUBLISHED, Status.ABOLISHED])
