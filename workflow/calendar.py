@@ -1,0 +1,125 @@
+"""Working days: the arithmetic of deadlines over the `Holiday` table.
+
+A day is a working day when the table says so (an adjusted working weekend day, 调休上班), or when
+it is Monday to Friday and the table does not mark it a day off. A year the table holds no row for
+is not known yet (the State Council publishes each schedule late in the year before): it counts
+Monday to Friday minus the fixed-date statutory days below, and lands in ``missing_years`` so the
+caller can warn. It never raises: a clerk's request must not fail for a calendar nobody entered.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from .models import Holiday, HolidayKind
+
+# 《全国年节及纪念日放假办法》 as revised by the State Council with effect from 2025: the holidays
+# on fixed solar dates. Spring Festival, Qingming, Dragon Boat and Mid-Autumn follow the lunar
+# calendar (Qingming a solar term) and are left out of the fallback.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+ONE_DAY = timedelta(days=1)
+
+Pause = tuple[datetime, datetime | None]
+
+
+class WorkingCalendar:
+    """Working-day arithmetic, reading the `Holiday` rows of whole years, one query per range.
+
+    Rows are loaded on first use for the years a computation needs (``add_working_days`` and
+    ``working_days_between`` load their whole estimated span at once) and kept in the instance:
+    build one calendar per request or task, not one per case.
+    """
+
+    def __init__(self, start: date | None = None, end: date | None = None):
+        self._kinds: dict[date, str] = {}
+        self._loaded: set[int] = set()
+        self._years_with_rows: set[int] = set()
+        self.missing_years: set[int] = set()
+        if start is not None:
+            self._load(start, end or start)
+
+    def _load(self, first: date, last: date) -> None:
+        first, last = min(first, last), max(first, last)
+        years = set(range(first.year, last.year + 1)) - self._loaded
+        if not years:
+            return
+        lo, hi = min(years), max(years)
+        rows = Holiday.objects.filter(date__gte=date(lo, 1, 1), date__lte=date(hi, 12, 31)).values_list("date", "kind")
+        for day, kind in rows:
+            self._kinds[day] = kind
+            self._years_with_rows.add(day.year)
+        self._loaded.update(range(lo, hi + 1))
+
+    def _load_span(self, start: date, working_days: int) -> None:
+        # Seven calendar days per five working days, and room for the long holidays.
+        days = abs(working_days) * 3 // 2 + 30
+        try:
+            self._load(start, start + timedelta(days=days if working_days >= 0 else -days))
+        except OverflowError:
+            self._load(start, start)
+
+    def is_workday(self, day: date) -> bool:
+        if day.year not in self._loaded:
+            self._load(day, day)
+        if day.year in self._years_with_rows:
+            kind = self._kinds.get(day)
+            if kind is not None:
+                return kind == HolidayKind.WORKDAY
+            return day.weekday() < 5
+        self.missing_years.add(day.year)
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after ``start`` (before it, for negative n).
+
+        ``n=0`` gives ``start`` itself when it is a working day, else the next working day.
+        """
+        self._load_span(start, n)
+        day = start
+        if n == 0:
+            while not self.is_workday(day):
+                day += ONE_DAY
+            return day
+        step = ONE_DAY if n > 0 else -ONE_DAY
+        remaining = abs(n)
+        while remaining:
+            day += step
+            if self.is_workday(day):
+                remaining -= 1
+        return day
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """The working days in (start, end]; negative, counting (end, start], when end is before start."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        self._load(start, end)
+        return sum(self.is_workday(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+    def deadline(self, start: datetime, days: int, *, pauses: Iterable[Pause] = ()) -> datetime:
+        """The end (23:59:59.999999, local time) of the ``days``-th working day after the day of ``start``.
+
+        Days are those of ``settings.TIME_ZONE`` (Asia/Shanghai), whatever zone the datetimes come
+        in; the result is aware, in that zone. The acceptance day itself does not count.
+
+        Pauses (suspensions, returns: ``(paused_at, resumed_at)``) extend the deadline by the
+        working days they cover, where a pause covers the working days in (day paused, day
+        resumed]: the day the clock stops still counts as used, the day it restarts counts as
+        paused. So a pause started and ended on one day costs nothing, and Friday to Monday costs
+        one day (the Monday). A pause still open (``resumed_at`` None) covers up to today. A
+        working day covered by several pauses counts once.
+        """
+        zone = timezone.get_default_timezone()
+        start_day = timezone.localtime(start, zone).date()
+        today = timezone.localdate(timezone=zone)
+        paused: set[date] = set()
+        for paused_at, resumed_at in pauses:
+            first = timezone.localtime(paused_at, zone).date()
+            last = timezone.localtime(resumed_at, zone).date() if resumed_at is not None else today
+            self._load(first, last)
+            paused.update(
+                day for i in range(1, (last - first).days + 1) if self.is_workday(day := first + timedelta(days=i))
+            )
+        end_day = self.add_working_days(start_day, days + len(paused))
+        return datetime.combine(end_day, time.max, tzinfo=zone)
