@@ -64,7 +64,7 @@ def power_item_create(*, user, item: PowerItem) -> PowerItem:
 
 
 # What a new version copies from the one before: the content, not the life-cycle bookkeeping.
-_VERSIONED_FIELDS = [
+VERSIONED_FIELDS = [
     field.attname
     for field in PowerItem._meta.concrete_fields
     if field.name not in ("id", "status", "version", "published_at", "created_at", "updated_at")
@@ -84,7 +84,7 @@ def power_item_new_version(*, user, item: PowerItem) -> PowerItem:
         return open_version
     source = versions.filter(status=Status.PUBLISHED).first() or item
     draft = PowerItem(
-        **{name: getattr(source, name) for name in _VERSIONED_FIELDS},
+        **{name: getattr(source, name) for name in VERSIONED_FIELDS},
         version=versions.aggregate(latest=Max("version"))["latest"] + 1,
     )
     _save(draft, user)

@@ -23,7 +23,7 @@ from portal.models import Department
 from ..constants import OPEN_STATUSES, Status
 from ..models import DiscretionStandard, Material, PowerItem, Step
 from ..selectors import EDIT_CATALOGUE, can_edit_department
-from ..services import _VERSIONED_FIELDS
+from ..services import VERSIONED_FIELDS
 from .errors import CatalogueRejected, RowError
 from .format import LEVEL_ORDER, normal
 from .validation import Catalogue, ItemRecord
@@ -187,7 +187,7 @@ def _existing(codes: list[str], *, lock: bool) -> _Existing:
     if lock:
         versions = versions.select_for_update()
     existing = _Existing(versions=defaultdict(list), steps={}, materials={}, standards={})
-    for version in versions.values("id", "status", "version", *_VERSIONED_FIELDS):
+    for version in versions.values("id", "status", "version", *VERSIONED_FIELDS):
         existing.versions[version["code"]].append(version)
     base_ids = [existing.base(code)["id"] for code in existing.versions]
     for model, target, fields in (
@@ -256,7 +256,7 @@ def _publish(user, catalogue, departments, existing: _Existing, created, changed
     items = []
     for record in records:
         base = existing.base(record.code)
-        values = {name: base[name] for name in _VERSIONED_FIELDS} if base else dict(catalogue.defaults)
+        values = {name: base[name] for name in VERSIONED_FIELDS} if base else dict(catalogue.defaults)
         values |= record.fields | {"code": record.code, "department_id": departments[record.department_code].pk}
         latest = max((version["version"] for version in existing.versions.get(record.code, ())), default=0)
         item = PowerItem(**values, version=latest + 1)
