@@ -97,22 +97,24 @@ def power_item_new_version(*, user, item: PowerItem) -> PowerItem:
     return draft
 
 
+def _fire(item: PowerItem, transition: str, user) -> PowerItem:
+    """Fires one transition on the locked row, so two editors never move the same item at once."""
+    item = _locked(item)
+    getattr(item, transition)()
+    _save(item, user)
+    return item
+
+
 @transaction.atomic
 def power_item_submit(*, user, item: PowerItem) -> PowerItem:
     _require_editor(user, item.department)
-    item = _locked(item)
-    item.submit()
-    _save(item, user)
-    return item
+    return _fire(item, "submit", user)
 
 
 @transaction.atomic
 def power_item_reject(*, user, item: PowerItem) -> PowerItem:
     _require_publisher(user, item)
-    item = _locked(item)
-    item.reject()
-    _save(item, user)
-    return item
+    return _fire(item, "reject", user)
 
 
 @transaction.atomic
@@ -133,7 +135,4 @@ def power_item_publish(*, user, item: PowerItem) -> PowerItem:
 @transaction.atomic
 def power_item_abolish(*, user, item: PowerItem) -> PowerItem:
     _require_publisher(user, item)
-    item = _locked(item)
-    item.abolish()
-    _save(item, user)
-    return item
+    return _fire(item, "abolish", user)
