@@ -13,19 +13,6 @@ from tests.factories import DepartmentFactory, PowerItemFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def department():
-    return DepartmentFactory(code="YG-SJJ", name="阳光区市场监督管理局")
-
-
-@pytest.fixture
-def editor(department):
-    """A catalogue administrator of one department, who may also publish."""
-    user = UserFactory(role="catalogue_admin")
-    assign_perm("portal.edit_catalogue", user, department)
-    return user
-
-
 def _draft(department, **fields):
     defaults = {
         "name": "食品经营许可",
