@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .format import header_key
 from .reading import Table
-from .validation import Catalogue, ItemRecord, Progress, RowErrors, check_item, report
+from .validation import NEW_ITEM_DEFAULTS, Catalogue, ItemRecord, Progress, RowErrors, check_item, report
 
 HEADER = ("department", "main_item", "name", "item_code", "task_type", "dept_code")
 
@@ -21,18 +21,10 @@ TASK_TYPES = {"1": "XK", "5": "JF", "7": "QR", "8": "JL", "9": "CJ", "10": "QT",
 # What a new item gets where the list is silent: placeholders the departments must complete.
 # Twenty working days is the general limit of the Administrative Licensing Law, art. 42.
 PLACEHOLDERS = {
+    **NEW_ITEM_DEFAULTS,
     "legal_basis": "详见办事指南（待实施主体补充设定依据）",
-    "conditions": "",
     "legal_days": 20,
     "promised_days": 20,
-    "extension_days": 0,
-    "is_immediate": False,
-    "fee_standard": "",
-    "fee_basis": "",
-    "rights": "",
-    "complaint_channel": "",
-    "cleanup_status": "retained",
-    "merged_into": "",
 }
 
 
