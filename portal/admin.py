@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, Heartbeat, User
+from .services import staff_assign_department
 
 
 @admin.register(Department)
@@ -29,6 +30,11 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "name", "department", "groups", "password1", "password2"]}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The department field decides the department group, whatever the groups field said.
+        staff_assign_department(user=form.instance, department=form.instance.department)
 
 
 @admin.register(Heartbeat)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Department, User
 from .roles import Role
+from .services import staff_assign_department
 from .validators import id_number_check_char
 
 DEMO_PASSWORD = "sunshine2026"
@@ -61,6 +62,7 @@ def seed() -> list[tuple[str, str]]:
             user.mobile, user.id_number = username, CITIZEN_ID_NUMBER
             user.save(update_fields=["mobile", "id_number"])
         user.groups.set([Group.objects.get(name=role)])
+        staff_assign_department(user=user, department=user.department)
         logins.append((username, role.label))
 
     _demo_user("admin", name="系统管理员", department=None, is_staff=True, is_superuser=True)

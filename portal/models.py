@@ -8,6 +8,11 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from .validators import validate_id_number, validate_mobile
 
 
+# Object permissions on a department (django-guardian), held by its staff's department group.
+EDIT_CATALOGUE = "portal.edit_catalogue"
+HANDLE_CASES = "portal.handle_cases"
+
+
 class Department(models.Model):
     """实施主体: a body that implements power items and handles cases."""
 
@@ -28,7 +33,10 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["code"]
-        permissions = [("edit_catalogue", _("Can edit the department's catalogue items"))]
+        permissions = [
+            ("edit_catalogue", _("Can edit the department's catalogue items")),
+            ("handle_cases", _("Can see and handle the department's cases")),
+        ]
 
     def __str__(self):
         return self.name

@@ -29,7 +29,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.REVIEWER: ["portal.view_department"],
     Role.APPROVER: ["portal.view_department"],
     Role.DEPT_HEAD: ["portal.view_department", "portal.view_user"],
-    Role.INSPECTOR: ["portal.view_department", "portal.view_user", "video.view_camera", "video.view_snapshot"],
+    Role.INSPECTOR: [
+        "portal.view_department",
+        "portal.view_user",
+        "workflow.view_case",
+        "video.view_camera",
+        "video.view_snapshot",
+    ],
     Role.CATALOGUE_ADMIN: [
         "portal.view_department",
         *(f"powers.{action}_{model}" for model in CATALOGUE_MODELS for action in ("view", "add", "change", "delete")),

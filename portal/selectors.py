@@ -5,7 +5,9 @@ from django.db import connection
 from django.utils import timezone
 from kombu import Connection
 
-from .models import Heartbeat
+from guardian.shortcuts import get_objects_for_user
+
+from .models import HANDLE_CASES, Department, Heartbeat
 
 BROKER_TIMEOUT_SECONDS = 2
 
@@ -56,3 +58,20 @@ def health_report() -> dict:
         "zone": settings.PORTAL_ZONE,
         "checks": checks,
     }
+
+
+def handled_department_ids(user) -> frozenset[int]:
+    """The departments whose cases this member of staff handles (``portal.handle_cases`` on them).
+
+    Kept on the user object for the rest of the request: a page asks it once per button.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if not hasattr(user, "_handled_department_ids"):
+        departments = get_objects_for_user(user, HANDLE_CASES, klass=Department, accept_global_perms=False)
+        user._handled_department_ids = frozenset(departments.values_list("pk", flat=True))
+    return user._handled_department_ids
+
+
+def handles_department(user, department_id: int) -> bool:
+    return department_id in handled_department_ids(user)

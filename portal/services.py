@@ -2,7 +2,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Heartbeat, User
+from guardian.shortcuts import assign_perm
+
+from .models import HANDLE_CASES, Department, Heartbeat, User
 from .roles import Role
 
 
@@ -20,3 +22,22 @@ def citizen_register(*, name: str, mobile: str, id_number: str, password: str) -
 def heartbeat_record(*, name: str = "beat") -> Heartbeat:
     heartbeat, _created = Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
     return heartbeat
+
+
+def department_group(department: Department) -> Group:
+    """The group of a department's staff: it holds ``portal.handle_cases`` on that department."""
+    group, created = Group.objects.get_or_create(name=f"department:{department.code}")
+    if created:
+        assign_perm(HANDLE_CASES, group, department)
+    return group
+
+
+@transaction.atomic
+def staff_assign_department(*, user: User, department: Department | None) -> User:
+    """Make ``user`` a member of staff of ``department`` (or of none): its cases become theirs to handle."""
+    user.groups.remove(*user.groups.filter(name__startswith="department:"))
+    if department is not None:
+        user.groups.add(department_group(department))
+    user.department = department
+    user.save(update_fields=["department"])
+    return user

@@ -46,3 +46,6 @@ class Level(models.TextChoices):
 
 # Statuses in which one version of an item is being prepared: at most one per code.
 OPEN_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+
+# Items the authority starts on its own motion (依职权): nobody applies for a penalty or an inspection.
+NOT_APPLIED_FOR = frozenset({Category.PENALTY, Category.COERCION, Category.INSPECTION, Category.LEVY})

@@ -12,14 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import public_selectors
-from .constants import Category
+from .constants import NOT_APPLIED_FOR, Category
 from .flowchart import render_flowchart
 from .forms import CatalogueSearchForm
 
 PAGE_SIZE = 20
-
-# Items the authority starts on its own motion (依职权): nobody applies for a penalty or an inspection.
-NOT_APPLIED_FOR = {Category.PENALTY, Category.COERCION, Category.INSPECTION, Category.LEVY}
 
 
 class CountedPaginator(Paginator):

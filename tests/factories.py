@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from portal.models import Department, User
+from portal.services import staff_assign_department
 from portal.validators import id_number_check_char
 
 PASSWORD = "correct-horse-42"
@@ -38,6 +39,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(user, create, extracted, **kwargs):
         if extracted:
             _add_role(user, extracted)
+
+
+class StaffFactory(UserFactory):
+    """A member of a department's staff: ``StaffFactory(role="window_clerk", department=d)``."""
+
+    department = factory.SubFactory(DepartmentFactory)
+
+    @factory.post_generation
+    def joined(user, create, extracted, **kwargs):
+        staff_assign_department(user=user, department=user.department)
 
 
 class CitizenFactory(UserFactory):

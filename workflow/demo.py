@@ -1,6 +1,6 @@
 """Demo data for `manage.py seed_demo`: the working-day calendar, from the chinese-calendar package."""
 
-from .services import holidays_seed_from_package
+from .services.holidays import holidays_seed_from_package
 
 
 def seed() -> list[tuple[str, str]]:

@@ -1,5 +1,15 @@
+import pgtrigger
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_objects_for_user
+
+from portal.models import HANDLE_CASES, Department
+
+from .constants import OPEN_STATES, DocumentKind, NotificationKind, PauseKind, Channel
+from .flows import CaseFlow
 
 
 class HolidayKind(models.TextChoices):
@@ -37,3 +47,272 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name or self.get_kind_display()}"
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given out under one prefix and day (SP-20261122 → 123)."""
+
+    key = models.CharField(max_length=20, unique=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}: {self.value}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The cases this user may see: inspectors all, staff their departments', citizens their own.
+
+        Staff reach a department through django-guardian's ``portal.handle_cases`` on it (held
+        by the department's group); a forbidden case is simply absent, so views answer 404.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_perm("workflow.view_case"):
+            return self
+        departments = get_objects_for_user(user, HANDLE_CASES, klass=Department, accept_global_perms=False)
+        return self.filter(Q(applicant=user) | Q(department__in=departments))
+
+    def open(self) -> "CaseQuerySet":
+        return self.filter(state__in=OPEN_STATES)
+
+
+class Case(CaseFlow):
+    """办件: one application for one power item, from filing to conclusion."""
+
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    query_code = models.CharField(_("query code"), max_length=8)
+    item = models.ForeignKey(
+        "powers.PowerItem",
+        verbose_name=_("power item"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("The version in force when the case was filed."),
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="cases"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="cases"
+    )
+    # The applicant's details as filed: the account may change later, the application does not.
+    applicant_name = models.CharField(_("applicant's name"), max_length=100)
+    applicant_id_number = models.CharField(_("identity card number"), max_length=18)
+    applicant_mobile = models.CharField(_("mobile number"), max_length=11)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=200, blank=True)
+    description = models.TextField(_("what is applied for"), blank=True)
+
+    step = models.ForeignKey(
+        "powers.Step",
+        verbose_name=_("current step"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    step_started_at = models.DateTimeField(_("step started at"), null=True, blank=True)
+    step_deadline_at = models.DateTimeField(_("step deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    refusal_basis = models.TextField(_("legal basis for refusal"), blank=True)
+    # Every transition bumps it; a form carries the revision it was shown, so a click on a page
+    # that another clerk has since acted on is refused instead of acting twice.
+    revision = models.PositiveIntegerField(default=0)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at"]
+        indexes = [
+            # The workbench inbox: one department's open cases, most urgent first.
+            models.Index(fields=["department", "state", "deadline_at"], name="case_inbox"),
+            models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class SupplementRequest(models.Model):
+    """一次性告知: every missing material, asked for at once."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supplement_requests")
+    materials = models.ManyToManyField("powers.Material", verbose_name=_("missing materials"), blank=True)
+    note = models.TextField(_("what is missing"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplement request")
+        verbose_name_plural = _("supplement requests")
+        ordering = ["case", "requested_at"]
+
+    def __str__(self):
+        return f"{self.case} @ {self.requested_at:%Y-%m-%d}"
+
+
+class Attachment(models.Model):
+    """A file the applicant handed in, checked by its content; kept as sent."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    material = models.ForeignKey(
+        "powers.Material", verbose_name=_("material"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    supplement = models.ForeignKey(
+        SupplementRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["case", "uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Pause(models.Model):
+    """A suspension or return that stops the clock, or an extension that adds to it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pauses")
+    kind = models.CharField(_("kind"), max_length=10, choices=PauseKind.choices)
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    days = models.PositiveSmallIntegerField(
+        _("working days"), default=0, help_text=_("Expected for a suspension, granted for an extension.")
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        ordering = ["case", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(kind=PauseKind.EXTENSION), name="pause_one_extension_per_case"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.get_kind_display()}"
+
+
+class CaseDocument(models.Model):
+    """A document the department issues on the case (受理通知书, 办结通知书), kept as issued."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to="documents/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case document")
+        verbose_name_plural = _("case documents")
+        ordering = ["case", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="document_one_per_kind")]
+
+    def __str__(self):
+        return f"{self.case} {self.get_kind_display()}"
+
+
+class TrailEntry(models.Model):
+    """办理记录: one transition, in an append-only hash chain over the whole table (全程留痕).
+
+    ``hash`` is SHA-256 over this entry's fields and the previous entry's hash, in ``seq``
+    order; on PostgreSQL a trigger refuses UPDATE and DELETE, and ``manage.py verify_trail``
+    recomputes the chain to find what was changed behind the database's back.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="trail")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(_("handled by"), max_length=100)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20)
+    step_name = models.CharField(_("step"), max_length=100, blank=True)
+    opinion = models.TextField(_("opinion"))
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"))
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("trail entry")
+        verbose_name_plural = _("trail entries")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["case", "seq"], name="trail_case")]
+        triggers = [
+            pgtrigger.Protect(name="trail_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.case_id} {self.action}"
+
+
+class Notification(models.Model):
+    """A message to a user about their case, shown in the site and sent by SMS and e-mail."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_recipient")]
+
+    def __str__(self):
+        return f"{self.recipient} {self.get_kind_display()}"
+
+
+class OutboundMessage(models.Model):
+    """An SMS or e-mail as handed to the sending backend (the development backend stops here)."""
+
+    notification = models.ForeignKey(Notification, null=True, on_delete=models.SET_NULL, related_name="messages")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    to = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    backend = models.CharField(_("backend"), max_length=200)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        ordering = ["-sent_at"]
+        constraints = [
+            # The send task may run twice (a redelivered message): one SMS and one e-mail at most.
+            models.UniqueConstraint(fields=["notification", "channel"], name="message_once_per_channel"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} → {self.to}"

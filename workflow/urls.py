@@ -1,5 +1,35 @@
+from django.urls import path
+
 from portal.zones import Routes
+
+from .views import citizen, workbench
 
 app_name = "workflow"
 
-routes = Routes()
+routes = Routes(
+    external=[
+        path("apply/<str:code>/", citizen.apply, name="apply"),
+        path("apply/done/<str:number>/", citizen.apply_done, name="apply_done"),
+        path("my/", citizen.my_cases, name="my_cases"),
+        path("my/<str:number>/", citizen.my_case, name="my_case"),
+        path("my/<str:number>/supplement/", citizen.supplement, name="supplement"),
+        path("my/<str:number>/withdraw/", citizen.withdraw, name="withdraw"),
+        path("my/<str:number>/documents/<int:document_id>/", citizen.document, name="my_document"),
+        path("track/", citizen.track, name="track"),
+    ],
+    internal=[
+        path("workbench/", workbench.inbox, name="workbench"),
+        path("workbench/cases/<str:number>/", workbench.case_detail, name="workbench_case"),
+        path("workbench/cases/<str:number>/<str:action>/", workbench.transition, name="workbench_transition"),
+        path(
+            "workbench/cases/<str:number>/attachments/<int:attachment_id>/",
+            workbench.attachment,
+            name="workbench_attachment",
+        ),
+        path(
+            "workbench/cases/<str:number>/documents/<int:document_id>/",
+            workbench.document,
+            name="workbench_document",
+        ),
+    ],
+)

@@ -33,6 +33,10 @@ env = environ.Env(
     SECURE_COOKIES=(bool, True),
     CSRF_TRUSTED_ORIGINS=(list, []),
     VIDEO_RETENTION_DAYS=(int, 30),
+    UPLOAD_MAX_MB=(int, 10),
+    MESSAGE_BACKEND=(str, "workflow.messaging.LogBackend"),
+    TRACK_RATE=(str, "20/m"),
+    PUBLIC_URL=(str, "http://127.0.0.1:8000"),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
     "simple_history",
     "portal",
     "powers",
+    "django_ratelimit",
     "workflow",
     "supervision",
     "video",
@@ -235,6 +240,22 @@ EXCHANGE_TRANSPORT = env("EXCHANGE_TRANSPORT")
 EXCHANGE_KEY = env("EXCHANGE_KEY")
 EXCHANGE_SPOOL_DIR = env("EXCHANGE_SPOOL_DIR")
 EXCHANGE_PEER_URL = env("EXCHANGE_PEER_URL")
+
+# ------------------------------------------------------------------------------------------
+# Cases (DESIGN.md §4)
+# ------------------------------------------------------------------------------------------
+UPLOAD_MAX_BYTES = env("UPLOAD_MAX_MB") * 1024 * 1024
+# Uploads larger than the limit must still reach the form's own check, with its clear message.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MESSAGE_BACKEND = env("MESSAGE_BACKEND")
+# Where citizens reach the external zone: the QR codes on case documents point there.
+PUBLIC_URL = env("PUBLIC_URL")
+TRACK_RATE = env("TRACK_RATE")
+# django-ratelimit counts in the default cache. Without REDIS_URL that is this process's memory,
+# which is right for the embedded run's single web process; production sets REDIS_URL.
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_VIEW = "workflow.views.citizen.track_rate_limited"
 
 # ------------------------------------------------------------------------------------------
 # Hall cameras (DESIGN.md §6)

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from workflow.calendar import WorkingCalendar
 from workflow.models import Holiday, HolidayKind, HolidaySource
-from workflow.services import holidays_seed_from_package
+from workflow.services.holidays import holidays_seed_from_package
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from workflow.services import PACKAGE_YEARS, holidays_seed_from_package
+from workflow.services.holidays import PACKAGE_YEARS, holidays_seed_from_package
 
 
 class Command(BaseCommand):

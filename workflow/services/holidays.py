@@ -4,7 +4,7 @@ import chinese_calendar
 from chinese_calendar.constants import holidays as package_holidays
 from django.db import transaction
 
-from .models import Holiday, HolidayKind, HolidaySource
+from ..models import Holiday, HolidayKind, HolidaySource
 
 PACKAGE_YEARS = range(min(package_holidays).year, max(package_holidays).year + 1)
 CHINESE_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}

@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseState(models.TextChoices):
+    """The licensing-type case of DESIGN.md §4; the labels are what citizens and clerks read."""
+
+    SUBMITTED = "submitted", _("Awaiting acceptance")
+    SUPPLEMENT = "supplement", _("Awaiting supplement")
+    ACCEPTED = "accepted", _("Accepted")
+    REVIEWING = "reviewing", _("Under review")
+    RETURNED = "returned", _("Returned to the applicant")
+    SUSPENDED = "suspended", _("Suspended")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
+    CONCLUDED = "concluded", _("Concluded")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# States in which the case still waits for someone (the workbench's inbox, the clock).
+OPEN_STATES = (
+    CaseState.SUBMITTED,
+    CaseState.SUPPLEMENT,
+    CaseState.ACCEPTED,
+    CaseState.REVIEWING,
+    CaseState.RETURNED,
+    CaseState.SUSPENDED,
+    CaseState.APPROVED,
+    CaseState.DENIED,
+)
+# States in which the promised-time clock runs (DESIGN.md §4's "clock" column).
+RUNNING_STATES = (CaseState.ACCEPTED, CaseState.REVIEWING)
+# States that wait for the applicant rather than for staff.
+APPLICANT_STATES = (CaseState.SUPPLEMENT, CaseState.RETURNED)
+
+
+class PauseKind(models.TextChoices):
+    SUSPENSION = "suspension", _("Suspension")
+    RETURN = "return", _("Return to the applicant")
+    EXTENSION = "extension", _("Extension")
+
+
+class DocumentKind(models.TextChoices):
+    ACCEPTANCE_NOTICE = "acceptance_notice", _("Notice of acceptance")
+    CONCLUSION_NOTICE = "conclusion_notice", _("Notice of conclusion")
+
+
+class NotificationKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Application received")
+    ACCEPTED = "accepted", _("Application accepted")
+    NOT_ACCEPTED = "not_accepted", _("Application not accepted")
+    SUPPLEMENT = "supplement", _("Materials to supplement")
+    RETURNED = "returned", _("Application returned")
+    SUSPENDED = "suspended", _("Case suspended")
+    RESUMED = "resumed", _("Case resumed")
+    EXTENDED = "extended", _("Time limit extended")
+    CONCLUDED = "concluded", _("Case concluded")
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+# Administrative Licensing Law §42: the head of the department may extend the time limit by ten
+# working days once; an item's own extension_days, when set, is the limit instead.
+STATUTORY_EXTENSION_DAYS = 10
+# The intake clock: an application must be accepted, refused or sent for supplement within this.
+INTAKE_WORKING_DAYS = 1

@@ -1,0 +1,1 @@
+"""Reads: ``citizen`` (applications and their timeline) and ``workbench`` (the inbox)."""

@@ -1,0 +1,1 @@
+"""Every change to workflow data, one function per use case (see each module)."""

@@ -1,0 +1,495 @@
+"""Filing a case and every transition of it (see workflow.flows for who may do what, and when).
+
+Each service locks the case row, refuses a page that is out of date (``revision``), fires the
+transition, saves, writes the trail entry in the same transaction and tells the applicant.
+Errors a user can correct are ValidationError with a message; a transition this user may not
+fire is PermissionDenied.
+"""
+
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from portal.roles import Role
+from powers.constants import NOT_APPLIED_FOR, Status
+from powers.models import Material, PowerItem, Step
+
+from .. import flows
+from ..calendar import WorkingCalendar
+from ..constants import STATUTORY_EXTENSION_DAYS, CaseState, DocumentKind, NotificationKind, PauseKind
+from ..models import Attachment, Case, CaseNumberCounter, Pause, SupplementRequest
+from ..uploads import inspect_upload
+from .documents import document_issue
+from .notifications import notify_applicant
+from .trail import trail_append
+
+QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file handed in, for one of the item's materials (None: something extra)."""
+
+    material: Material | None
+    file: UploadedFile
+
+
+# Filing --------------------------------------------------------------------------------------
+
+
+def _next_number(day) -> str:
+    key = f"SP-{day:%Y%m%d}"
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(key=key)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return f"{key}-{counter.value:06d}"
+
+
+def _check_uploads(uploads: Sequence[Upload], required: Sequence[Material]) -> list[tuple[Upload, str, str]]:
+    errors, checked = [], []
+    for upload in uploads:
+        try:
+            checked.append((upload, *inspect_upload(upload.file)))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    given = {upload.material.pk for upload in uploads if upload.material is not None}
+    missing = [material.name for material in required if material.pk not in given]
+    if missing:
+        errors.append(_("These required materials are missing: %(names)s.") % {"names": "、".join(missing)})
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _store_uploads(case: Case, checked, supplement: SupplementRequest | None = None) -> None:
+    for upload, content_type, sha256 in checked:
+        attachment = Attachment(
+            case=case,
+            material=upload.material,
+            supplement=supplement,
+            name=upload.file.name[:200],
+            content_type=content_type,
+            size=upload.file.size,
+            sha256=sha256,
+        )
+        attachment.file.save(upload.file.name, upload.file, save=False)
+        attachment.save()
+
+
+@transaction.atomic
+def case_file(
+    *,
+    applicant,
+    item: PowerItem,
+    applicant_name: str,
+    applicant_id_number: str,
+    applicant_mobile: str,
+    applicant_email: str = "",
+    applicant_address: str = "",
+    description: str = "",
+    uploads: Sequence[Upload] = (),
+    client_address: str | None = None,
+) -> Case:
+    """A citizen files an application for a published item; nothing is stored unless all of it is valid."""
+    if item.status != Status.PUBLISHED or item.category in NOT_APPLIED_FOR:
+        raise ValidationError(_("This item cannot be applied for online."))
+    materials = list(item.materials.all())
+    if any(upload.material is not None and upload.material.item_id != item.pk for upload in uploads):
+        raise ValidationError(_("A file was given for a material of another item."))
+    checked = _check_uploads(uploads, [material for material in materials if material.required])
+
+    now = timezone.now()
+    first_step = item.steps.order_by("position").first()
+    case = Case(
+        number=_next_number(timezone.localdate(now)),
+        query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
+        item=item,
+        department_id=item.department_id,
+        applicant=applicant,
+        applicant_name=applicant_name,
+        applicant_id_number=applicant_id_number,
+        applicant_mobile=applicant_mobile,
+        applicant_email=applicant_email,
+        applicant_address=applicant_address,
+        description=description,
+        submitted_at=now,
+    )
+    _enter_step(case, first_step, now, WorkingCalendar())
+    case.full_clean(exclude=["number", "step"])
+    case.save()
+    _store_uploads(case, checked)
+    trail_append(
+        case=case,
+        actor=applicant,
+        role=Role.CITIZEN,
+        action="submit",
+        from_state="",
+        to_state=case.state,
+        step_name=first_step.name if first_step else "",
+        opinion=_("Application submitted online."),
+        client_address=client_address,
+        at=now,
+    )
+    notify_applicant(
+        case,
+        NotificationKind.SUBMITTED,
+        _("Your application %(number)s for %(item)s has been received; its query code is %(code)s.")
+        % {"number": case.number, "item": item.name, "code": case.query_code},
+    )
+    return case
+
+
+# The transition machinery --------------------------------------------------------------------
+
+
+def _enter_step(case: Case, step: Step | None, now, calendar: WorkingCalendar) -> None:
+    case.step = step
+    case.step_started_at = now if step else None
+    case.step_deadline_at = calendar.deadline(now, step.days_limit) if step else None
+
+
+def _recompute_deadline(case: Case, calendar: WorkingCalendar) -> None:
+    """The deadline from acceptance: promised days, plus any extension, plus the paused working days."""
+    if case.accepted_at is None:
+        return
+    pauses = list(case.pauses.all())
+    extension = sum(pause.days for pause in pauses if pause.kind == PauseKind.EXTENSION)
+    stops = [(pause.started_at, pause.ended_at) for pause in pauses if pause.kind != PauseKind.EXTENSION]
+    case.deadline_at = calendar.deadline(case.accepted_at, case.item.promised_days + extension, pauses=stops)
+
+
+def _require(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(message)
+    return text
+
+
+@contextmanager
+def _transition(
+    case: Case, user, action: str, *, opinion: str, revision: int | None, client_address: str | None
+) -> Iterator[Case]:
+    """Lock, check and fire ``action``; the caller updates the locked case inside; then save and trail."""
+    opinion = _require(opinion, _("Write an opinion (办理意见): it goes into the case's trail."))
+    locked = Case.objects.select_for_update().select_related("item", "step").get(pk=case.pk)
+    if revision is not None and locked.revision != revision:
+        raise ValidationError(
+            _("Case %(number)s has been handled by someone else since you opened it: it is now “%(state)s”.")
+            % {"number": locked.number, "state": locked.get_state_display()},
+            code="stale",
+        )
+    method = getattr(locked, action)
+    if not can_proceed(method):
+        raise ValidationError(
+            _("Case %(number)s is “%(state)s”: this cannot be done now.")
+            % {"number": locked.number, "state": locked.get_state_display()},
+            code="state",
+        )
+    if not has_transition_perm(method, user):
+        raise PermissionDenied(_("You may not do this on case %(number)s.") % {"number": locked.number})
+    from_state, step, role = locked.state, locked.step, flows.acting_role(locked, action)
+    method()
+    locked.revision += 1
+    yield locked
+    try:
+        locked.save()
+    except ConcurrentTransition:
+        raise ValidationError(
+            _("Case %(number)s has been handled by someone else in the meantime: reload it.")
+            % {"number": locked.number},
+            code="stale",
+        ) from None
+    trail_append(
+        case=locked,
+        actor=user,
+        role=role,
+        action=action,
+        from_state=from_state,
+        to_state=locked.state,
+        step_name=step.name if step else "",
+        opinion=opinion,
+        client_address=client_address,
+    )
+    case.refresh_from_db()
+
+
+def _open_pause(case: Case, kind: str) -> Pause | None:
+    return case.pauses.filter(kind=kind, ended_at__isnull=True).first()
+
+
+# Intake (window clerk) -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_request_supplement(
+    *, case: Case, user, materials: Sequence[Material], opinion: str, revision=None, client_address=None
+) -> Case:
+    """一次性告知: list every missing material at once (and say what is wrong in the opinion)."""
+    with _transition(
+        case, user, "request_supplement", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
+        if any(material.item_id != locked.item_id for material in materials):
+            raise ValidationError(_("Only this item's materials can be asked for."))
+        request = SupplementRequest.objects.create(case=locked, note=opinion.strip(), requested_by=user)
+        request.materials.set(materials)
+    names = "、".join(material.name for material in materials)
+    notify_applicant(
+        case,
+        NotificationKind.SUPPLEMENT,
+        _("Application %(number)s needs more materials: %(what)s. Supply them all at once on the site.")
+        % {"number": case.number, "what": "；".join(filter(None, [names, opinion.strip()]))},
+    )
+    return case
+
+
+@transaction.atomic
+def case_accept(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    """The clock starts at acceptance; the case goes to the first step after intake; a notice is issued."""
+    with _transition(case, user, "accept", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        now, calendar = timezone.now(), WorkingCalendar()
+        locked.accepted_at = now
+        _enter_step(locked, flows.next_step(locked), now, calendar)
+        _recompute_deadline(locked, calendar)
+    document_issue(case=case, kind=DocumentKind.ACCEPTANCE_NOTICE)
+    notify_applicant(
+        case,
+        NotificationKind.ACCEPTED,
+        _("Application %(number)s has been accepted; it will be concluded by %(deadline)s.")
+        % {"number": case.number, "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d")},
+    )
+    return case
+
+
+@transaction.atomic
+def case_not_accept(*, case: Case, user, reason: str, legal_basis: str, revision=None, client_address=None) -> Case:
+    """不予受理: the reason and the legal basis are both required, and told to the applicant."""
+    reason = _require(reason, _("Give the reason for not accepting the application."))
+    legal_basis = _require(legal_basis, _("Give the legal basis for not accepting the application."))
+    with _transition(
+        case, user, "not_accept", opinion=reason, revision=revision, client_address=client_address
+    ) as locked:
+        locked.refusal_reason, locked.refusal_basis = reason, legal_basis
+        locked.concluded_at = timezone.now()
+        _enter_step(locked, None, locked.concluded_at, WorkingCalendar())
+    notify_applicant(
+        case,
+        NotificationKind.NOT_ACCEPTED,
+        _("Application %(number)s was not accepted: %(reason)s (%(basis)s).")
+        % {"number": case.number, "reason": reason, "basis": legal_basis},
+    )
+    return case
+
+
+# Applicant ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_resubmit(
+    *, case: Case, user, uploads: Sequence[Upload] = (), opinion: str = "", revision=None, client_address=None
+) -> Case:
+    """The applicant answers a supplement request (every material asked for) or corrects a returned file."""
+    opinion = opinion.strip() or _("The applicant handed in the corrected application.")
+    request = case.supplement_requests.filter(answered_at__isnull=True).first()
+    if case.state == CaseState.SUPPLEMENT and request is not None:
+        checked = _check_uploads(uploads, list(request.materials.all()))
+    else:
+        checked = _check_uploads(uploads, [])
+    with _transition(
+        case, user, "resubmit", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
+        now = timezone.now()
+        if request is not None and locked.state == CaseState.SUBMITTED:
+            request.answered_at = now
+            request.save(update_fields=["answered_at"])
+        returned = _open_pause(locked, PauseKind.RETURN)
+        if returned is not None:
+            returned.ended_at = now
+            returned.save(update_fields=["ended_at"])
+            _recompute_deadline(locked, WorkingCalendar())
+        _store_uploads(locked, checked, supplement=request if locked.state == CaseState.SUBMITTED else None)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, user, opinion: str = "", revision=None, client_address=None) -> Case:
+    opinion = opinion.strip() or _("The applicant withdrew the application.")
+    with _transition(
+        case, user, "withdraw", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
+        now = timezone.now()
+        locked.concluded_at = now
+        for pause in locked.pauses.filter(ended_at__isnull=True):
+            pause.ended_at = now
+            pause.save(update_fields=["ended_at"])
+    return case
+
+
+# Step handlers -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_advance(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    """The current step is done: on to the next one."""
+    with _transition(case, user, "advance", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        _enter_step(locked, flows.next_step(locked), timezone.now(), WorkingCalendar())
+    return case
+
+
+@transaction.atomic
+def case_send_back(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    """回退 to the previous step, with the reason in the opinion."""
+    with _transition(
+        case, user, "send_back", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
+        _enter_step(locked, flows.previous_step(locked), timezone.now(), WorkingCalendar())
+    return case
+
+
+@transaction.atomic
+def case_return(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    """退件: back to the applicant to correct; the clock pauses until they resubmit."""
+    with _transition(
+        case, user, "return_to_applicant", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
+        Pause.objects.create(case=locked, kind=PauseKind.RETURN, reason=opinion.strip(), created_by=user)
+    notify_applicant(
+        case,
+        NotificationKind.RETURNED,
+        _("Application %(number)s was returned to you: %(reason)s") % {"number": case.number, "reason": opinion},
+    )
+    return case
+
+
+@transaction.atomic
+def case_suspend(*, case: Case, user, opinion: str, days: int, revision=None, client_address=None) -> Case:
+    """特别程序: the clock pauses for a hearing, test or expert review, expected to take ``days``."""
+    if not days or days < 1:
+        raise ValidationError(_("Give the working days the special procedure is expected to take."))
+    with _transition(case, user, "suspend", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        Pause.objects.create(
+            case=locked, kind=PauseKind.SUSPENSION, reason=opinion.strip(), days=days, created_by=user
+        )
+    notify_applicant(
+        case,
+        NotificationKind.SUSPENDED,
+        _("Case %(number)s is suspended for about %(days)d working days: %(reason)s")
+        % {"number": case.number, "days": days, "reason": opinion},
+    )
+    return case
+
+
+@transaction.atomic
+def case_resume(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    with _transition(case, user, "resume", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        suspension = _open_pause(locked, PauseKind.SUSPENSION)
+        suspension.ended_at = timezone.now()
+        suspension.save(update_fields=["ended_at"])
+        _recompute_deadline(locked, WorkingCalendar())
+    notify_applicant(
+        case,
+        NotificationKind.RESUMED,
+        _("Case %(number)s is being handled again; it will be concluded by %(deadline)s.")
+        % {"number": case.number, "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d")},
+    )
+    return case
+
+
+@transaction.atomic
+def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, client_address=None) -> Case:
+    """延期 by the department head: once, within the item's extension days (by law ten)."""
+    limit = case.item.extension_days or STATUTORY_EXTENSION_DAYS
+    if not days or not 1 <= days <= limit:
+        raise ValidationError(_("An extension is from 1 to %(limit)d working days.") % {"limit": limit})
+    with _transition(case, user, "extend", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        now = timezone.now()
+        Pause.objects.create(
+            case=locked,
+            kind=PauseKind.EXTENSION,
+            started_at=now,
+            ended_at=now,
+            days=days,
+            reason=opinion.strip(),
+            created_by=user,
+        )
+        _recompute_deadline(locked, WorkingCalendar())
+    notify_applicant(
+        case,
+        NotificationKind.EXTENDED,
+        _("The time limit of case %(number)s is extended by %(days)d working days to %(deadline)s: %(reason)s")
+        % {
+            "number": case.number,
+            "days": days,
+            "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d"),
+            "reason": opinion,
+        },
+    )
+    return case
+
+
+# Decision and conclusion -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_approve(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    with _transition(case, user, "approve", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        _decide(locked, opinion)
+    return case
+
+
+@transaction.atomic
+def case_deny(*, case: Case, user, reason: str, legal_basis: str, revision=None, client_address=None) -> Case:
+    """不予许可: the reason and the legal basis are both required."""
+    reason = _require(reason, _("Give the reason for denying the application."))
+    legal_basis = _require(legal_basis, _("Give the legal basis for denying the application."))
+    with _transition(case, user, "deny", opinion=reason, revision=revision, client_address=client_address) as locked:
+        locked.refusal_reason, locked.refusal_basis = reason, legal_basis
+        _decide(locked, reason)
+    return case
+
+
+def _decide(case: Case, decision: str) -> None:
+    now = timezone.now()
+    case.decision, case.decided_at = decision.strip(), now
+    _enter_step(case, flows.next_step(case), now, WorkingCalendar())
+
+
+@transaction.atomic
+def case_conclude(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
+    """办结: the notice of conclusion is issued and the applicant told the outcome."""
+    with _transition(case, user, "conclude", opinion=opinion, revision=revision, client_address=client_address) as locked:
+        locked.concluded_at = timezone.now()
+        _enter_step(locked, None, locked.concluded_at, WorkingCalendar())
+    document_issue(case=case, kind=DocumentKind.CONCLUSION_NOTICE)
+    outcome = _("approved") if case.refusal_reason == "" else _("denied: %(reason)s") % {"reason": case.refusal_reason}
+    notify_applicant(
+        case,
+        NotificationKind.CONCLUDED,
+        _("Case %(number)s is concluded, %(outcome)s. The notice of conclusion can be downloaded on the site.")
+        % {"number": case.number, "outcome": outcome},
+    )
+    return case
+
+
+# Service per action name, for the workbench's one transition view.
+SERVICES = {
+    "request_supplement": case_request_supplement,
+    "accept": case_accept,
+    "not_accept": case_not_accept,
+    "advance": case_advance,
+    "send_back": case_send_back,
+    "return_to_applicant": case_return,
+    "suspend": case_suspend,
+    "resume": case_resume,
+    "extend": case_extend,
+    "approve": case_approve,
+    "deny": case_deny,
+    "conclude": case_conclude,
+}

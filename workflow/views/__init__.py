@@ -1,0 +1,1 @@
+"""Views: ``citizen`` (external zone) and ``workbench`` (internal zone)."""
