@@ -7,7 +7,6 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .validators import validate_id_number, validate_mobile
 
-
 # Object permissions on a department (django-guardian), held by its staff's department group.
 EDIT_CATALOGUE = "portal.edit_catalogue"
 HANDLE_CASES = "portal.handle_cases"

@@ -3,9 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from kombu import Connection
-
 from guardian.shortcuts import get_objects_for_user
+from kombu import Connection
 
 from .models import HANDLE_CASES, Department, Heartbeat
 

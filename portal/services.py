@@ -1,7 +1,6 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-
 from guardian.shortcuts import assign_perm
 
 from .models import HANDLE_CASES, Department, Heartbeat, User

@@ -1,12 +1,10 @@
 from django.db.models import Count, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from portal.models import Department
+from portal.models import EDIT_CATALOGUE, Department
 
 from .constants import CleanupStatus, Status
 from .models import PowerItem
-
-EDIT_CATALOGUE = "portal.edit_catalogue"
 
 
 def editable_departments(user) -> QuerySet[Department]:

@@ -8,7 +8,6 @@ from io import BytesIO
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -32,9 +31,14 @@ PLAIN = ParagraphStyle("plain", fontName=FONT, fontSize=11, leading=17)
 RIGHT = ParagraphStyle("right", parent=PLAIN, alignment=2)
 
 
+# The public tracking page (DESIGN.md §7) lives in the external zone, but documents are issued in
+# the internal one, where that URL is not mounted: reverse() would fail there, so it is written out.
+TRACK_PATH = "/track/"
+
+
 def track_url(case: Case) -> str:
     query = urlencode({"number": case.number, "code": case.query_code})
-    return f"{settings.PUBLIC_URL.rstrip('/')}{reverse('workflow:track')}?{query}"
+    return f"{settings.PUBLIC_URL.rstrip('/')}{TRACK_PATH}?{query}"
 
 
 def _day(moment) -> str:
@@ -59,8 +63,10 @@ def _body(case: Case, kind: str) -> list[str]:
                 "statutory form and is accepted."
             )
             % {"item": item, "submitted": _day(case.submitted_at)},
-            _("We will decide on it by %(deadline)s (%(days)d working days promised; time spent on hearings, "
-              "tests or expert review is not counted).")
+            _(
+                "We will decide on it by %(deadline)s (%(days)d working days promised; time spent on hearings, "
+                "tests or expert review is not counted)."
+            )
             % {"deadline": _day(case.deadline_at), "days": case.item.promised_days},
         ]
     if case.refusal_reason:
@@ -106,8 +112,16 @@ def render_document(case: Case, kind: str) -> bytes:
             table,
             Spacer(0, 6 * mm),
             Table(
-                [[_qr(url), Paragraph(_("Scan the code, or enter the case number and query code at %(url)s, to "
-                                        "follow the case.") % {"url": url.split("?")[0]}, PLAIN)]],
+                [
+                    [
+                        _qr(url),
+                        Paragraph(
+                            _("Scan the code, or enter the case number and query code at %(url)s, to follow the case.")
+                            % {"url": url.split("?")[0]},
+                            PLAIN,
+                        ),
+                    ]
+                ],
                 colWidths=[40 * mm, 120 * mm],
             ),
             Spacer(0, 10 * mm),

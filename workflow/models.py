@@ -8,7 +8,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from portal.models import HANDLE_CASES, Department
 
-from .constants import OPEN_STATES, DocumentKind, NotificationKind, PauseKind, Channel
+from .constants import OPEN_STATES, Channel, DocumentKind, NotificationKind, PauseKind
 from .flows import CaseFlow
 
 

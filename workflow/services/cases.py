@@ -179,7 +179,7 @@ def _transition(
 ) -> Iterator[Case]:
     """Lock, check and fire ``action``; the caller updates the locked case inside; then save and trail."""
     opinion = _require(opinion, _("Write an opinion (办理意见): it goes into the case's trail."))
-    locked = Case.objects.select_for_update().select_related("item", "step").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("item", "step").get(pk=case.pk)
     if revision is not None and locked.revision != revision:
         raise ValidationError(
             _("Case %(number)s has been handled by someone else since you opened it: it is now “%(state)s”.")
@@ -338,7 +338,9 @@ def case_withdraw(*, case: Case, user, opinion: str = "", revision=None, client_
 @transaction.atomic
 def case_advance(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     """The current step is done: on to the next one."""
-    with _transition(case, user, "advance", opinion=opinion, revision=revision, client_address=client_address) as locked:
+    with _transition(
+        case, user, "advance", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
         _enter_step(locked, flows.next_step(locked), timezone.now(), WorkingCalendar())
     return case
 
@@ -373,10 +375,10 @@ def case_suspend(*, case: Case, user, opinion: str, days: int, revision=None, cl
     """特别程序: the clock pauses for a hearing, test or expert review, expected to take ``days``."""
     if not days or days < 1:
         raise ValidationError(_("Give the working days the special procedure is expected to take."))
-    with _transition(case, user, "suspend", opinion=opinion, revision=revision, client_address=client_address) as locked:
-        Pause.objects.create(
-            case=locked, kind=PauseKind.SUSPENSION, reason=opinion.strip(), days=days, created_by=user
-        )
+    with _transition(
+        case, user, "suspend", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
+        Pause.objects.create(case=locked, kind=PauseKind.SUSPENSION, reason=opinion.strip(), days=days, created_by=user)
     notify_applicant(
         case,
         NotificationKind.SUSPENDED,
@@ -439,7 +441,9 @@ def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, cli
 
 @transaction.atomic
 def case_approve(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
-    with _transition(case, user, "approve", opinion=opinion, revision=revision, client_address=client_address) as locked:
+    with _transition(
+        case, user, "approve", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
         _decide(locked, opinion)
     return case
 
@@ -464,7 +468,9 @@ def _decide(case: Case, decision: str) -> None:
 @transaction.atomic
 def case_conclude(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     """办结: the notice of conclusion is issued and the applicant told the outcome."""
-    with _transition(case, user, "conclude", opinion=opinion, revision=revision, client_address=client_address) as locked:
+    with _transition(
+        case, user, "conclude", opinion=opinion, revision=revision, client_address=client_address
+    ) as locked:
         locked.concluded_at = timezone.now()
         _enter_step(locked, None, locked.concluded_at, WorkingCalendar())
     document_issue(case=case, kind=DocumentKind.CONCLUSION_NOTICE)

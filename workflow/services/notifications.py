@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 
 from ..messaging import backend
@@ -28,7 +27,9 @@ def notification_send(*, notification_id: int) -> int:
     sender, sent = backend(), 0
     for channel, to in (("sms", case.applicant_mobile), ("email", case.applicant_email)):
         if to:
-            sent += sender.send(notification=notification, channel=channel, to=to, subject=subject, body=notification.text)
+            sent += sender.send(
+                notification=notification, channel=channel, to=to, subject=subject, body=notification.text
+            )
     return sent
 
 
