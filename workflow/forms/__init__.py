@@ -1,0 +1,1 @@
+"""Forms: ``citizen`` (applications, supplements, withdrawal, tracking) and ``workbench`` (the clerks)."""
