@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import Holiday, HolidaySource
+from .models import Case, Holiday, HolidaySource, Notification, OutboundMessage, TrailEntry
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -54,3 +54,76 @@ class HolidayAdmin(admin.ModelAdmin):
                     % {"year": year},
                 )
         return super().changelist_view(request, extra_context)
+
+
+# Cases and what they leave behind: read-only. A case changes state only through the workbench's
+# services, which lock it, check who acts and write the trail; the trail itself is append-only.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shows rows; adds, changes and deletes none (a POST to the change page is refused, 403)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TrailEntryInline(admin.TabularInline):
+    model = TrailEntry
+    fields = ["seq", "at", "actor_name", "role", "action", "from_state", "to_state", "step_name", "opinion"]
+    readonly_fields = fields
+    ordering = ["seq"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["number", "item", "department", "state", "deadline_at", "submitted_at"]
+    list_filter = ["state", "department"]
+    list_select_related = ["item", "department"]
+    search_fields = ["number", "applicant_name", "applicant_mobile"]
+    date_hierarchy = "submitted_at"
+    inlines = [TrailEntryInline]
+
+
+@admin.register(TrailEntry)
+class TrailEntryAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "case", "action", "actor_name", "at"]
+    list_filter = ["action", "role"]
+    list_select_related = ["case"]
+    search_fields = ["case__number", "actor_name"]
+    ordering = ["-seq"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "case", "kind", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient", "case"]
+    search_fields = ["case__number", "recipient__username", "text"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    """Every SMS and e-mail handed to the sending backend: with the development backend, they end here."""
+
+    list_display = ["sent_at", "channel", "to", "subject"]
+    list_filter = ["channel", "backend"]
+    search_fields = ["to", "subject", "body"]
+    date_hierarchy = "sent_at"

@@ -38,14 +38,18 @@ def test_seed_demo_twice_leaves_the_same_catalogue():
     assert not PowerItem.objects.exclude(version=1).exists()
 
 
+# A demo item with five steps that no demo case was filed for (cases protect their item).
+NO_CASES = "XK-YG-WJJ-0001"
+
+
 def test_a_missing_item_is_created_again_and_the_others_are_left_alone(seeded):
-    PowerItem.objects.get(code="XK-YG-SJJ-0001").delete()
+    PowerItem.objects.get(code=NO_CASES).delete()
     untouched = PowerItem.objects.get(code="CF-YG-SJJ-0001")
 
     call_command("seed_demo")
 
     assert PowerItem.objects.count() == len(ITEMS)
-    assert PowerItem.objects.get(code="XK-YG-SJJ-0001").steps.count() == 5
+    assert PowerItem.objects.get(code=NO_CASES).steps.count() == 5
     assert PowerItem.objects.get(code="CF-YG-SJJ-0001").updated_at == untouched.updated_at
 
 
