@@ -5,6 +5,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .roles import Role
 from .validators import validate_id_number, validate_mobile
 
 # Object permissions on a department (django-guardian), held by its staff's department group.
@@ -91,8 +92,8 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        """The names of the role groups this user belongs to (see portal.roles.Role)."""
-        return frozenset(self.groups.values_list("name", flat=True))
+        """The names of the role groups this user belongs to (see portal.roles.Role), not department groups."""
+        return frozenset(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -74,13 +74,9 @@ def _catalogue_link(base: str, filters: dict, **changes) -> str:
 
 
 def _apply_url(item) -> str | None:
-    """The online application of this item, once the workflow app serves one here."""
     if item.category in NOT_APPLIED_FOR:
         return None
-    try:
-        return reverse("workflow:apply", kwargs={"code": item.code})
-    except NoReverseMatch:
-        return None
+    return reverse("workflow:apply", kwargs={"code": item.code})
 
 
 def _item_title(item) -> str:

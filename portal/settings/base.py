@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns django-ratelimit's refusal into RATELIMIT_VIEW's answer (a 429 page).
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Axes must come last: it turns a lock-out raised during login into its response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -110,3 +110,10 @@ def test_two_clerks_accepting_at_the_same_moment_one_wins_the_other_is_told(file
     assert TrailEntry.objects.filter(case=case, action="accept").count() == 1
     assert Case.objects.get(pk=case.pk).revision == 1
     assert trail_verify()[1] is None
+
+
+def test_an_ipv6_client_address_keeps_the_chain_verifiable(file_case):
+    case = file_case(client_address="2001:DB8:0:0:0:0:0:1")
+
+    assert case.trail.get().client_address == "2001:db8::1"
+    assert trail_verify()[1] is None

@@ -326,6 +326,7 @@ def case_withdraw(*, case: Case, user, opinion: str = "", revision=None, client_
     ) as locked:
         now = timezone.now()
         locked.concluded_at = now
+        _enter_step(locked, None, now, WorkingCalendar())
         for pause in locked.pauses.filter(ended_at__isnull=True):
             pause.ended_at = now
             pause.save(update_fields=["ended_at"])

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from ..models import Case, TrailEntry
 
@@ -42,6 +43,13 @@ def entry_hash(values: dict) -> str:
     fields["at"] = values["at"].astimezone(UTC).isoformat(timespec="microseconds")
     payload = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _normalised(address: str | None) -> str | None:
+    """The address as the database's field stores it, so the hash of the row read back matches."""
+    if address and ":" in address:
+        return clean_ipv6_address(address)
+    return address or None
 
 
 def _lock_chain() -> None:
@@ -78,7 +86,7 @@ def trail_append(
         "to_state": to_state,
         "step_name": step_name,
         "opinion": opinion,
-        "client_address": client_address or None,
+        "client_address": _normalised(client_address),
         "at": at or timezone.now(),
         "prev_hash": last["hash"],
     }
