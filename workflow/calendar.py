@@ -90,6 +90,20 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
+    def first_start_in_time(self, today: date, n: int) -> date:
+        """The earliest start day whose n-th working day (``add_working_days``) is not before ``today``.
+
+        Whatever started on an earlier day has let its n working days end before today: the
+        monitoring rules compare start times with this day in one indexed query, so the calendar
+        is walked once per sweep, not once per case.
+        """
+        day = self.add_working_days(today, -n) if n else today
+        while self.add_working_days(day - ONE_DAY, n) >= today:
+            day -= ONE_DAY
+        while self.add_working_days(day, n) < today:
+            day += ONE_DAY
+        return day
+
     def working_days_between(self, start: date, end: date) -> int:
         """The working days in (start, end]; negative, counting (end, start], when end is before start."""
         if end < start:

@@ -49,8 +49,8 @@ class Holiday(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name or self.get_kind_display()}"
 
 
-class CaseNumberCounter(models.Model):
-    """The last case number given out under one prefix and day (SP-20261122 → 123)."""
+class NumberCounter(models.Model):
+    """The last number given out under one prefix and day (SP-20261122 → 123), for cases and complaints."""
 
     key = models.CharField(max_length=20, unique=True)
     value = models.PositiveIntegerField(default=0)
@@ -116,8 +116,16 @@ class Case(CaseFlow):
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("time limit (working days)"), default=0, help_text=_("The promised days and any extension, from acceptance.")
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True, db_index=True)
+    fee_charged = models.DecimalField(_("fee charged (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    # Kept by the services for the monitoring rules, which must not count the trail per sweep.
+    return_count = models.PositiveSmallIntegerField(_("times returned or sent back"), default=0)
+    supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
     decision = models.TextField(_("decision"), blank=True)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     refusal_basis = models.TextField(_("legal basis for refusal"), blank=True)

@@ -229,10 +229,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
 HEARTBEAT_MAX_AGE = timedelta(minutes=2)
 VIDEO_GRAB_INTERVAL = timedelta(minutes=1)
+SUPERVISION_SWEEP_INTERVAL = timedelta(minutes=1)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
     "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
+    "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
 }
 
 # ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -201,3 +201,13 @@ def test_the_fallback_gives_labour_day_two_days(db):
     assert not calendar.is_workday(date(2029, 5, 2))
     assert calendar.is_workday(date(2029, 5, 3))
     assert calendar.missing_years == {2029}
+
+
+@pytest.mark.parametrize("today", [date(2026, 10, 9), date(2026, 10, 12), date(2026, 2, 24), date(2026, 2, 22)])
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_first_start_in_time_is_the_boundary_of_add_working_days(calendar_2025_2026, today, n):
+    calendar = WorkingCalendar()
+    boundary = calendar.first_start_in_time(today, n)
+
+    assert calendar.add_working_days(boundary, n) >= today
+    assert calendar.add_working_days(boundary - timedelta(days=1), n) < today

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -25,10 +26,11 @@ from powers.models import Material, PowerItem, Step
 from .. import flows
 from ..calendar import WorkingCalendar
 from ..constants import STATUTORY_EXTENSION_DAYS, CaseState, DocumentKind, NotificationKind, PauseKind
-from ..models import Attachment, Case, CaseNumberCounter, Pause, SupplementRequest
+from ..models import Attachment, Case, Pause, SupplementRequest
 from ..uploads import inspect_upload
 from .documents import document_issue
 from .notifications import notify_applicant
+from .numbers import number_next
 from .trail import trail_append
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
@@ -43,14 +45,6 @@ class Upload:
 
 
 # Filing --------------------------------------------------------------------------------------
-
-
-def _next_number(day) -> str:
-    key = f"SP-{day:%Y%m%d}"
-    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(key=key)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return f"{key}-{counter.value:06d}"
 
 
 def _check_uploads(uploads: Sequence[Upload], required: Sequence[Material]) -> list[tuple[Upload, str, str]]:
@@ -109,7 +103,7 @@ def case_file(
     now = timezone.now()
     first_step = item.steps.order_by("position").first()
     case = Case(
-        number=_next_number(timezone.localdate(now)),
+        number=number_next(prefix="SP", day=timezone.localdate(now)),
         query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
         item=item,
         department_id=item.department_id,
@@ -163,7 +157,8 @@ def _recompute_deadline(case: Case, calendar: WorkingCalendar) -> None:
     pauses = list(case.pauses.all())
     extension = sum(pause.days for pause in pauses if pause.kind == PauseKind.EXTENSION)
     stops = [(pause.started_at, pause.ended_at) for pause in pauses if pause.kind != PauseKind.EXTENSION]
-    case.deadline_at = calendar.deadline(case.accepted_at, case.item.promised_days + extension, pauses=stops)
+    case.time_limit_days = case.item.promised_days + extension
+    case.deadline_at = calendar.deadline(case.accepted_at, case.time_limit_days, pauses=stops)
 
 
 def _require(text: str, message: str) -> str:
@@ -238,6 +233,7 @@ def case_request_supplement(
     ) as locked:
         if any(material.item_id != locked.item_id for material in materials):
             raise ValidationError(_("Only this item's materials can be asked for."))
+        locked.supplement_count += 1
         request = SupplementRequest.objects.create(case=locked, note=opinion.strip(), requested_by=user)
         request.materials.set(materials)
     names = "、".join(material.name for material in materials)
@@ -277,7 +273,7 @@ def case_not_accept(*, case: Case, user, reason: str, legal_basis: str, revision
         case, user, "not_accept", opinion=reason, revision=revision, client_address=client_address
     ) as locked:
         locked.refusal_reason, locked.refusal_basis = reason, legal_basis
-        locked.concluded_at = timezone.now()
+        locked.concluded_at = locked.refused_at = timezone.now()
         _enter_step(locked, None, locked.concluded_at, WorkingCalendar())
     notify_applicant(
         case,
@@ -352,6 +348,7 @@ def case_send_back(*, case: Case, user, opinion: str, revision=None, client_addr
     with _transition(
         case, user, "send_back", opinion=opinion, revision=revision, client_address=client_address
     ) as locked:
+        locked.return_count += 1
         _enter_step(locked, flows.previous_step(locked), timezone.now(), WorkingCalendar())
     return case
 
@@ -362,6 +359,7 @@ def case_return(*, case: Case, user, opinion: str, revision=None, client_address
     with _transition(
         case, user, "return_to_applicant", opinion=opinion, revision=revision, client_address=client_address
     ) as locked:
+        locked.return_count += 1
         Pause.objects.create(case=locked, kind=PauseKind.RETURN, reason=opinion.strip(), created_by=user)
     notify_applicant(
         case,
@@ -457,6 +455,7 @@ def case_deny(*, case: Case, user, reason: str, legal_basis: str, revision=None,
     with _transition(case, user, "deny", opinion=reason, revision=revision, client_address=client_address) as locked:
         locked.refusal_reason, locked.refusal_basis = reason, legal_basis
         _decide(locked, reason)
+        locked.refused_at = locked.decided_at
     return case
 
 
@@ -467,12 +466,16 @@ def _decide(case: Case, decision: str) -> None:
 
 
 @transaction.atomic
-def case_conclude(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
-    """办结: the notice of conclusion is issued and the applicant told the outcome."""
+def case_conclude(
+    *, case: Case, user, opinion: str, fee_charged: Decimal | None = None, revision=None, client_address=None
+) -> Case:
+    """办结: the fee charged (if any) is recorded, the notice of conclusion issued and the applicant told."""
+    if fee_charged is not None and fee_charged < 0:
+        raise ValidationError(_("The fee charged cannot be negative."))
     with _transition(
         case, user, "conclude", opinion=opinion, revision=revision, client_address=client_address
     ) as locked:
-        locked.concluded_at = timezone.now()
+        locked.concluded_at, locked.fee_charged = timezone.now(), fee_charged
         _enter_step(locked, None, locked.concluded_at, WorkingCalendar())
     document_issue(case=case, kind=DocumentKind.CONCLUSION_NOTICE)
     outcome = _("approved") if case.refusal_reason == "" else _("denied: %(reason)s") % {"reason": case.refusal_reason}

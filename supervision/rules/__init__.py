@@ -1,0 +1,39 @@
+"""The evaluators of the monitoring rules: one per kind, each a set-based query (DESIGN.md §5).
+
+An evaluator takes (rule, at, calendar) and returns a queryset of *findings* as of ``at``:
+rows with ``finding_subject``, ``finding_level``, ``finding_department``, ``finding_case`` and
+``finding_detail``. The sweep (supervision.services.sweep) turns findings into alerts without
+looping over cases. A rule whose evaluator is REPORTED gets its findings from the app that
+watches the subject (video for cameras, the exchange for packets) through ``rule_sync``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..constants import Subject
+from . import cases, people
+
+REPORTED = "reported"
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    function: Callable
+    subject: str
+    # A condition that can stop holding (a late case concluded): its alert closes by itself.
+    # Events (a refusal, a return) never clear: an inspector closes their alerts.
+    clears: bool
+
+
+EVALUATORS = {
+    "case_deadline": Evaluator(cases.case_deadline, Subject.CASE, clears=True),
+    "step_deadline": Evaluator(cases.step_deadline, Subject.CASE, clears=True),
+    "intake_response": Evaluator(cases.intake_response, Subject.CASE, clears=True),
+    "returns": Evaluator(cases.returns, Subject.CASE, clears=False),
+    "refusals": Evaluator(cases.refusals, Subject.CASE, clears=False),
+    "supplements": Evaluator(cases.supplements, Subject.CASE, clears=False),
+    "suspensions": Evaluator(cases.suspensions, Subject.CASE, clears=True),
+    "fees": Evaluator(cases.fees, Subject.CASE, clears=False),
+    "complaints": Evaluator(people.complaints, Subject.COMPLAINT, clears=True),
+    "ratings": Evaluator(people.ratings, Subject.RATING, clears=True),
+}

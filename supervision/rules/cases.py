@@ -1,0 +1,129 @@
+"""Evaluators over licensing cases: T1, T2, S1, R1, J1, G1, H1, F1 (DESIGN.md §5).
+
+Thresholds in working days become cut-off moments computed once per sweep from the calendar,
+so each rule is one query over indexed timestamps and counters kept on the case row.
+"""
+
+import math
+from datetime import timedelta
+
+from django.db.models import Case as Switch
+from django.db.models import DateTimeField, F, Max, Q, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from powers.models import PowerItem, Step
+from workflow.constants import OPEN_STATES, RUNNING_STATES, STATUTORY_EXTENSION_DAYS, CaseState, PauseKind
+from workflow.models import Case, Pause
+
+from ..constants import Level
+from .common import any_of, findings, level_of, start_of, started_before
+
+# Event rules (refusals, fees) look back this far: older events were alerted when they happened.
+EVENT_WINDOW = timedelta(days=30)
+
+
+def longest_time_limit() -> int:
+    """The longest time limit a case can have: an item's promised days and its extension."""
+    extension = Greatest("extension_days", Value(STATUTORY_EXTENSION_DAYS))
+    return PowerItem.objects.aggregate(longest=Max(F("promised_days") + extension))["longest"] or 1
+
+
+def case_deadline(rule, at, calendar):
+    """T1: yellow when at most max(1, ⌈yellow × time limit⌉) working days are left; red when overdue."""
+    running = Case.objects.filter(state__in=RUNNING_STATES, deadline_at__isnull=False)
+    today = timezone.localdate(at)
+    red = Q(deadline_at__lt=at) if rule.red_threshold is not None else None
+    yellow = None
+    if rule.yellow_threshold:
+        share = float(rule.yellow_threshold)
+        # Days left k = max(1, ⌈share × limit⌉) grows with the limit: one cut-off per k, chosen by
+        # the case's limit; the widest cut-off bounds the index range scanned.
+        longest = longest_time_limit()
+        widest = max(1, math.ceil(share * longest))
+        cutoffs = [(k, start_of(calendar.add_working_days(today, k) + timedelta(days=1))) for k in range(1, widest + 1)]
+        bound = Switch(
+            *(When(time_limit_days__lte=math.floor(k / share), then=Value(cut)) for k, cut in cutoffs[:-1]),
+            default=Value(cutoffs[-1][1]),
+            output_field=DateTimeField(),
+        )
+        running = running.filter(deadline_at__lt=cutoffs[-1][1])
+        yellow = Q(deadline_at__lt=bound)
+    elif red is not None:
+        running = running.filter(red)
+    return findings(running, level_of(red, yellow)).exclude(finding_level="")
+
+
+def step_deadline(rule, at, calendar):
+    """T2: yellow past yellow × the step's limit, red past red × it (working days from entering the step)."""
+    today = timezone.localdate(at)
+    limits = sorted(set(Step.objects.values_list("days_limit", flat=True).distinct()))
+    running = Case.objects.filter(state__in=RUNNING_STATES, step__isnull=False, step_started_at__isnull=False)
+
+    def past(multiple):
+        if multiple is None:
+            return None
+        return any_of(
+            Q(step__days_limit=limit) & started_before("step_started_at", calendar, today, int(multiple * limit))
+            for limit in limits
+        )
+
+    red, yellow = past(rule.red_threshold), past(rule.yellow_threshold)
+    return findings(running.filter(any_of([q for q in (red, yellow) if q is not None])), level_of(red, yellow))
+
+
+def intake_response(rule, at, calendar):
+    """S1: submitted and unanswered for yellow (red) working days after the day of filing."""
+    today = timezone.localdate(at)
+    red = started_before("submitted_at", calendar, today, int(rule.red_threshold)) if rule.red_threshold else None
+    yellow = (
+        started_before("submitted_at", calendar, today, int(rule.yellow_threshold)) if rule.yellow_threshold else None
+    )
+    waiting = Case.objects.filter(state=CaseState.SUBMITTED).filter(yellow or red)
+    return findings(waiting, level_of(red, yellow))
+
+
+def returns(rule, at, calendar):
+    """R1: an open case returned to the applicant or sent back yellow (red) times or more."""
+    red = Q(return_count__gte=int(rule.red_threshold)) if rule.red_threshold else None
+    yellow = Q(return_count__gte=int(rule.yellow_threshold)) if rule.yellow_threshold else None
+    cases = Case.objects.filter(state__in=OPEN_STATES).filter(yellow or red)
+    return findings(cases, level_of(red, yellow))
+
+
+def refusals(rule, at, calendar):
+    """J1: each refusal (不予受理, 不予许可) is yellow; one without a legal basis is red."""
+    red = Q(refusal_basis="") if rule.red_threshold else None
+    yellow = Q(pk__isnull=False) if rule.yellow_threshold else None
+    refused = Case.objects.filter(refused_at__gt=at - EVENT_WINDOW, refused_at__lte=at)
+    return findings(refused.filter(yellow or red), level_of(red, yellow), detail=F("refusal_reason"))
+
+
+def supplements(rule, at, calendar):
+    """G1: a case asked for materials more than once breaks the one-time notification (red)."""
+    cases = Case.objects.filter(state__in=OPEN_STATES, supplement_count__gte=int(rule.red_threshold or 2))
+    return findings(cases, Value(Level.RED))
+
+
+def suspensions(rule, at, calendar):
+    """H1: each suspension is yellow; one past red × its expected working days is red."""
+    today = timezone.localdate(at)
+    suspended = Case.objects.filter(state=CaseState.SUSPENDED)
+    red = None
+    if rule.red_threshold:
+        open_pauses = Pause.objects.filter(kind=PauseKind.SUSPENSION, ended_at__isnull=True)
+        overdue = any_of(
+            Q(days=days, started_at__lt=start_of(calendar.first_start_in_time(today, int(days * rule.red_threshold))))
+            for days in set(open_pauses.values_list("days", flat=True))
+        )
+        red = Q(pk__in=open_pauses.filter(overdue).values("case_id"))
+    yellow = Q(pk__isnull=False) if rule.yellow_threshold else None
+    return findings(suspended, level_of(red, yellow)).exclude(finding_level="")
+
+
+def fees(rule, at, calendar):
+    """F1: a fee charged for an item whose catalogue entry charges none (red)."""
+    charged = Case.objects.filter(
+        concluded_at__gt=at - EVENT_WINDOW, concluded_at__lte=at, fee_charged__gt=0, item__fee_standard=""
+    )
+    return findings(charged, Value(Level.RED), detail=F("item__name"))

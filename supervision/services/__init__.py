@@ -1,0 +1,1 @@
+"""Every change to supervision data: ``sweep`` (rules → alerts) and ``alerts`` (handling them)."""

@@ -1,0 +1,195 @@
+"""The sweep: every enabled rule's findings become alerts, set-based and idempotent.
+
+For one rule, with its findings as a subquery: new subjects get an alert (one open per rule and
+subject, enforced by a partial unique index), yellow alerts whose subject is now red turn red in
+place, and, for conditions that can clear, alerts nobody has taken up yet whose subject is no
+longer found are closed and kept. The work grows with the alerts that change, not with the
+cases: finding queries scan indexed ranges and only new alerts are created row by row.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from workflow.calendar import WorkingCalendar
+
+from ..constants import AlertState, Level
+from ..models import Alert, AlertEvent, Rule
+from ..rules import EVALUATORS, REPORTED
+
+logger = logging.getLogger(__name__)
+
+# Arbitrary, fixed: the key of the advisory lock that keeps two sweeps from running at once.
+SWEEP_LOCK_KEY = 5_201_2026
+# Alerts the sweep may close on its own: nobody has issued an order on them yet.
+UNTAKEN = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+
+
+@dataclass
+class Changes:
+    raised: int = 0
+    escalated: int = 0
+    cleared: int = 0
+
+    def __iadd__(self, other: "Changes") -> "Changes":
+        self.raised += other.raised
+        self.escalated += other.escalated
+        self.cleared += other.cleared
+        return self
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding reported by another app (cameras, the exchange) rather than queried here."""
+
+    subject_id: int
+    level: str
+    department_id: int | None = None
+    detail: str = ""
+
+
+def _events(alert_ids, *, action: str, at: datetime, from_state: str = "", to_state: str = "") -> None:
+    AlertEvent.objects.bulk_create(
+        AlertEvent(alert_id=pk, action=action, from_state=from_state, to_state=to_state, at=at) for pk in alert_ids
+    )
+
+
+class QueriedFindings:
+    """An evaluator's findings, kept as a queryset: used as subqueries, never loaded whole."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def subjects(self):
+        return self.queryset.values("finding_subject")
+
+    def red_subjects(self):
+        return self.queryset.filter(finding_level=Level.RED).values("finding_subject")
+
+    def new(self, open_alerts, closed_by_hand):
+        hand = closed_by_hand.filter(subject_id=OuterRef("finding_subject"), level=OuterRef("finding_level"))
+        fresh = self.queryset.exclude(finding_subject__in=open_alerts.values("subject_id")).exclude(Exists(hand))
+        return iter(fresh)
+
+
+class ReportedFindings:
+    """Findings another app reported (a few hundred cameras at most): plain lists."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+
+    def subjects(self):
+        return [finding.subject_id for finding in self.findings]
+
+    def red_subjects(self):
+        return [finding.subject_id for finding in self.findings if finding.level == Level.RED]
+
+    def new(self, open_alerts, closed_by_hand):
+        taken = set(open_alerts.values_list("subject_id", flat=True))
+        hand = set(closed_by_hand.values_list("subject_id", "level"))
+        for finding in self.findings:
+            if finding.subject_id not in taken and (finding.subject_id, finding.level) not in hand:
+                yield {
+                    "finding_subject": finding.subject_id,
+                    "finding_level": finding.level,
+                    "finding_department": finding.department_id,
+                    "finding_case": None,
+                    "finding_detail": finding.detail,
+                }
+
+
+def _apply(rule: Rule, findings, *, subject: str, clears: bool, at: datetime) -> Changes:
+    """Turn ``findings`` into alerts of ``rule`` as of ``at``."""
+    changes = Changes()
+    alerts = Alert.objects.filter(rule=rule, subject=subject)
+    open_alerts = alerts.open()
+
+    # Raise: subjects without an open alert, nor one an inspector closed at this level while the
+    # condition still held (re-raising it every minute would undo their decision).
+    closed_by_hand = alerts.filter(state=AlertState.CLOSED, cleared_at__isnull=True)
+    created = Alert.objects.bulk_create(
+        Alert(
+            rule=rule,
+            level=row["finding_level"],
+            subject=subject,
+            subject_id=row["finding_subject"],
+            department_id=row["finding_department"],
+            case_id=row["finding_case"],
+            detail=(row["finding_detail"] or "")[:300],
+            raised_at=at,
+        )
+        for row in findings.new(open_alerts, closed_by_hand)
+    )
+    _events([alert.pk for alert in created], action="raise", to_state=AlertState.OPEN, at=at)
+    changes.raised = len(created)
+
+    # Escalate: a yellow whose subject is now red turns red in place.
+    turning = list(
+        open_alerts.filter(level=Level.YELLOW, subject_id__in=findings.red_subjects()).values_list("pk", flat=True)
+    )
+    Alert.objects.filter(pk__in=turning).update(level=Level.RED, escalated_at=at)
+    _events(turning, action="turn_red", at=at)
+    changes.escalated = len(turning)
+
+    if clears:
+        gone = open_alerts.exclude(subject_id__in=findings.subjects())
+        # Alerts under a supervision order stay with the inspector; only the fact is noted.
+        gone.exclude(state__in=UNTAKEN).filter(cleared_at__isnull=True).update(cleared_at=at)
+        closing = list(gone.filter(state__in=UNTAKEN).values_list("pk", "state"))
+        # The one bulk state change outside the flow's transitions: the sweep closes alerts that
+        # no one has taken up, and records it in each alert's trail below.
+        Alert.objects.filter(pk__in=[pk for pk, _state in closing]).update(
+            state=AlertState.CLOSED, cleared_at=at, closed_at=at
+        )
+        for state in {state for _pk, state in closing}:
+            ids = [pk for pk, was in closing if was == state]
+            _events(ids, action="clear", from_state=state, to_state=AlertState.CLOSED, at=at)
+        changes.cleared = len(closing)
+    return changes
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK_KEY])
+
+
+@transaction.atomic
+def sweep(*, at: datetime | None = None, codes: list[str] | None = None) -> dict[str, Changes]:
+    """Run every enabled rule (or those of ``codes``) as of ``at`` (default now); changes per rule."""
+    at = at or timezone.now()
+    _lock()
+    calendar = WorkingCalendar()
+    rules = Rule.objects.filter(enabled=True).exclude(evaluator=REPORTED)
+    if codes:
+        rules = rules.filter(code__in=codes)
+    results = {}
+    for rule in rules:
+        evaluator = EVALUATORS.get(rule.evaluator)
+        if evaluator is None:
+            logger.warning("rule_without_evaluator rule=%s evaluator=%s", rule.code, rule.evaluator)
+            continue
+        found = QueriedFindings(evaluator.function(rule, at, calendar))
+        results[rule.code] = _apply(rule, found, subject=evaluator.subject, clears=evaluator.clears, at=at)
+    logger.info(
+        "sweep_done at=%s %s",
+        at.isoformat(),
+        " ".join(f"{code}=+{c.raised}/^{c.escalated}/-{c.cleared}" for code, c in results.items()),
+    )
+    return results
+
+
+@transaction.atomic
+def rule_sync(*, code: str, subject: str, findings: list[Finding], at: datetime | None = None) -> Changes:
+    """For apps that watch their own subjects (video, the exchange): the complete list of what is
+    wrong now under rule ``code``; alerts are raised, turned red and cleared as by the sweep."""
+    at = at or timezone.now()
+    rule = Rule.objects.filter(code=code, enabled=True).first()
+    if rule is None:
+        return Changes()
+    _lock()
+    return _apply(rule, ReportedFindings(findings), subject=subject, clears=True, at=at)

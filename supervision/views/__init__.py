@@ -1,0 +1,1 @@
+"""Views: dashboard (alerts and orders), complaints, ratings, scores and stats."""

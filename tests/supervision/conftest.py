@@ -1,0 +1,10 @@
+# The case fixtures of the workflow tests: the rules watch those same cases.
+from tests.workflow.conftest import (  # noqa: F401
+    calendar_2025_2026,
+    citizen,
+    department,
+    file_case,
+    item,
+    other_department,
+    staff,
+)
