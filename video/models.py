@@ -66,9 +66,9 @@ class Camera(models.Model):
     def masked_source(self) -> str:
         return mask_credentials(self.source_url)
 
-    def in_office_hours(self, moment) -> bool:
-        """Weekdays between opening and closing, local time (holidays come with the working-day calendar)."""
-        return moment.weekday() < 5 and self.office_opens <= moment.time() < self.office_closes
+    def in_office_hours(self, moment, calendar) -> bool:
+        """Working days (of the ``WorkingCalendar``) between opening and closing, in local time."""
+        return calendar.is_workday(moment.date()) and self.office_opens <= moment.time() < self.office_closes
 
 
 class Snapshot(models.Model):

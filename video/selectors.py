@@ -29,7 +29,9 @@ NEAREST_SNAPSHOT_WINDOW = timedelta(minutes=10)
 def nearest_snapshot(camera: Camera, moment) -> Snapshot | None:
     """The camera's snapshot taken nearest to ``moment``, within NEAREST_SNAPSHOT_WINDOW: two index probes."""
     snapshots = camera.snapshots.only("pk", "taken_at")
-    before = snapshots.filter(taken_at__lte=moment, taken_at__gte=moment - NEAREST_SNAPSHOT_WINDOW).order_by("-taken_at")
+    before = snapshots.filter(taken_at__lte=moment, taken_at__gte=moment - NEAREST_SNAPSHOT_WINDOW).order_by(
+        "-taken_at"
+    )
     after = snapshots.filter(taken_at__gt=moment, taken_at__lte=moment + NEAREST_SNAPSHOT_WINDOW).order_by("taken_at")
     candidates = [snapshot for snapshot in (before.first(), after.first()) if snapshot is not None]
     return min(candidates, key=lambda snapshot: abs(snapshot.taken_at - moment), default=None)

@@ -16,6 +16,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from supervision.constants import Level, Subject
+from supervision.models import Rule
+from supervision.services.sweep import Finding, rule_sync
+from workflow.calendar import WorkingCalendar
+
 from .detection import count_people
 from .grabbing import Grab, encode_snapshot, grab_frames
 from .models import Camera, Snapshot
@@ -35,15 +40,59 @@ def snapshot_cycle(*, now: datetime | None = None) -> dict:
         open_timeout=settings.VIDEO_OPEN_TIMEOUT,
         read_timeout=settings.VIDEO_READ_TIMEOUT,
     )
-    to_count = []
+    to_count, calendar = [], WorkingCalendar()
     for grab in grabs:
         camera = cameras[grab.camera_id]
         snapshot = camera_record_grab(camera=camera, grab=grab, now=now)
-        if snapshot and camera.staffed and camera.in_office_hours(timezone.localtime(now)):
+        if snapshot and camera.staffed and camera.in_office_hours(timezone.localtime(now), calendar):
             to_count.append(snapshot.pk)
+    cameras_report_alerts(now=now, calendar=calendar)
     online = sum(grab.ok for grab in grabs)
     logger.info("snapshot_cycle cameras=%s online=%s to_count=%s", len(grabs), online, len(to_count))
     return {"cameras": len(grabs), "online": online, "offline": len(grabs) - online, "to_count": to_count}
+
+
+def _minutes(since: datetime, now: datetime) -> float:
+    return (now - since).total_seconds() / 60
+
+
+def _level(rule: Rule | None, minutes: float) -> str | None:
+    if rule is None:
+        return None
+    if rule.red_threshold is not None and minutes >= rule.red_threshold:
+        return Level.RED
+    if rule.yellow_threshold is not None and minutes >= rule.yellow_threshold:
+        return Level.YELLOW
+    return None
+
+
+def cameras_report_alerts(*, now: datetime, calendar: WorkingCalendar | None = None) -> None:
+    """V1 (camera offline) and V2 (window unattended) as of ``now``, reported to supervision.
+
+    Only office hours count: a camera offline overnight, or a window empty before opening, is
+    measured from the opening time. A camera that is offline says nothing about its window.
+    """
+    calendar = calendar or WorkingCalendar()
+    local = timezone.localtime(now)
+    rules = Rule.objects.filter(code__in=["V1", "V2"], enabled=True).in_bulk(field_name="code")
+    offline, unattended = [], []
+    for camera in Camera.objects.filter(enabled=True):
+        if not camera.in_office_hours(local, calendar):
+            continue
+        opened = datetime.combine(local.date(), camera.office_opens, tzinfo=local.tzinfo)
+        if not camera.online:
+            since = max(filter(None, [camera.state_since, opened]))
+            level, findings = _level(rules.get("V1"), _minutes(since, now)), offline
+        elif camera.staffed:
+            since = max(filter(None, [camera.last_person_at, camera.state_since, opened]))
+            level, findings = _level(rules.get("V2"), _minutes(since, now)), unattended
+        else:
+            continue
+        if level is not None:
+            detail = f"{camera.hall} {camera.window_number or camera.name}"
+            findings.append(Finding(camera.pk, level, camera.department_id, detail))
+    rule_sync(code="V1", subject=Subject.CAMERA, findings=offline, at=now)
+    rule_sync(code="V2", subject=Subject.CAMERA, findings=unattended, at=now)
 
 
 @transaction.atomic

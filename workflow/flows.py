@@ -29,7 +29,8 @@ DECIDING_ROLES = (Role.APPROVER, Role.DEPT_HEAD)
 
 def _staff(*roles):
     def check(case, user) -> bool:
-        return user.has_role(*roles) and handles_department(user, case.department_id)
+        # Nobody handles their own application, whatever their post.
+        return case.applicant_id != user.pk and user.has_role(*roles) and handles_department(user, case.department_id)
 
     return check
 
