@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
 }
 
+# Monthly department scores (绩效评估, `manage.py monthly_scores`; docs/configuration.md):
+# score = on_time × on-time rate (the full on_time when nothing was concluded) − red × red cards
+# − yellow × yellow cards − complaint × upheld complaints − rating × bad ratings, never below 0.
+SUPERVISION_SCORE_FORMULA = {"on_time": 100, "red": 5, "yellow": 1, "complaint": 5, "rating": 2}
+
 # ------------------------------------------------------------------------------------------
 # Exchange between the external and the internal zone (DESIGN.md §2)
 # ------------------------------------------------------------------------------------------

@@ -186,6 +186,6 @@ def test_sending_back_returns_to_the_previous_step(case_in, users):
 
 def test_nobody_handles_their_own_application(file_case, staff):
     clerk = staff["window_clerk"]
-    case = file_case(applicant=clerk, applicant_name=clerk.name, applicant_id_number="", applicant_mobile="13900000000")
+    case = file_case(applicant=clerk, applicant_name=clerk.name, applicant_mobile="13900000000")
 
     assert _fire(case, "accept", clerk) == "forbidden"
