@@ -4,6 +4,9 @@ import threading
 import pytest
 
 from tests.video import ASTRONAUT
+
+# The case fixtures of the workflow tests: a trail on the workbench links the hall's snapshots.
+from tests.workflow.conftest import citizen, department, file_case, item, staff  # noqa: F401
 from video.fake_camera import FakeCamera
 
 

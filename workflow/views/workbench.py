@@ -23,6 +23,7 @@ from portal.roles import Role
 
 from ..constants import CaseState
 from ..forms.workbench import ACTION_LABELS, TRAIL_ACTION_LABELS, InboxFilterForm, TransitionForm, transition_form
+from ..hooks import trail_links
 from ..selectors import workbench as selectors
 from ..services.cases import SERVICES
 from ..uploads import ACCEPTED_TYPES
@@ -95,16 +96,19 @@ def _label(choices, value: str) -> str:
     return choices(value).label if value in choices.values else value
 
 
-def _trail_rows(case) -> list[dict]:
+def _trail_rows(user, case) -> list[dict]:
+    entries = list(case.trail.all())
+    links = trail_links(user, case, entries)
     return [
         {
             "entry": entry,
+            "links": links.get(entry.pk, []),
             "role": _label(Role, entry.role),
             "action": TRAIL_ACTION_LABELS.get(entry.action, entry.action),
             "from_state": _label(CaseState, entry.from_state) if entry.from_state else "",
             "to_state": _label(CaseState, entry.to_state),
         }
-        for entry in case.trail.all()
+        for entry in entries
     ]
 
 
@@ -123,7 +127,7 @@ def _render_case(request, case, *, bound: TransitionForm | None = None, status: 
         ],
         "supplement_requests": case.supplement_requests.all(),
         "pauses": case.pauses.all(),
-        "trail": _trail_rows(case),
+        "trail": _trail_rows(request.user, case),
         "documents": case.documents.all(),
         "forms": forms,
         "open_action": bound.action if bound is not None else None,
