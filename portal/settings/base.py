@@ -37,6 +37,7 @@ env = environ.Env(
     MESSAGE_BACKEND=(str, "workflow.messaging.LogBackend"),
     TRACK_RATE=(str, "20/m"),
     PUBLIC_URL=(str, "http://127.0.0.1:8000"),
+    CLIENT_ADDRESS_HEADER=(str, "REMOTE_ADDR"),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -265,6 +266,10 @@ TRACK_RATE = env("TRACK_RATE")
 # which is right for the embedded run's single web process; production sets REDIS_URL.
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "workflow.views.citizen.track_rate_limited"
+# Where the visitor's address is read (portal.requests.client_address): behind a reverse proxy,
+# the header it sets, e.g. HTTP_X_REAL_IP; the trail and the rate limits use the same.
+CLIENT_ADDRESS_META = env("CLIENT_ADDRESS_HEADER")
+RATELIMIT_IP_META_KEY = CLIENT_ADDRESS_META
 
 # ------------------------------------------------------------------------------------------
 # Hall cameras (DESIGN.md §6)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_fsm import can_proceed, has_transition_perm
 from django_ratelimit.decorators import ratelimit
 
+from portal.requests import client_address
 from portal.roles import Role
 from powers.constants import NOT_APPLIED_FOR
 from powers.public_selectors import public_item
@@ -23,10 +24,6 @@ from ..services.cases import case_file, case_resubmit, case_withdraw
 from ..services.notifications import notifications_mark_read
 
 PAGE_SIZE = 20
-
-
-def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # Filing -------------------------------------------------------------------------------------------
@@ -54,7 +51,7 @@ def apply(request, code: str):
                 item=item,
                 **form.details(),
                 uploads=form.uploads(),
-                client_address=_client_address(request),
+                client_address=client_address(request),
             )
         except ValidationError as error:
             for message in error.messages:
@@ -182,7 +179,7 @@ def supplement(request, number: str):
             uploads=form.uploads(),
             opinion=form.cleaned_data["note"],
             revision=form.cleaned_data["revision"],
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
     except ValidationError as error:
         _report(request, error)
@@ -211,7 +208,7 @@ def withdraw(request, number: str):
             user=request.user,
             opinion=form.cleaned_data["reason"],
             revision=form.cleaned_data["revision"],
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
     except ValidationError as error:
         _report(request, error)

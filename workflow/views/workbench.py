@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.requests import client_address
 from portal.roles import Role
 
 from ..constants import CaseState
@@ -158,9 +159,7 @@ def transition(request, number: str, action: str):
         return _render_case(request, case, bound=form, status=400)
     try:
         # PermissionDenied passes through: Django answers 403.
-        SERVICES[action](
-            case=case, user=request.user, client_address=request.META.get("REMOTE_ADDR"), **form.service_kwargs()
-        )
+        SERVICES[action](case=case, user=request.user, client_address=client_address(request), **form.service_kwargs())
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
