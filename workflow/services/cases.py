@@ -241,7 +241,7 @@ def case_request_supplement(
         case,
         NotificationKind.SUPPLEMENT,
         _("Application %(number)s needs more materials: %(what)s. Supply them all at once on the site.")
-        % {"number": case.number, "what": "；".join(filter(None, [names, opinion.strip()]))},
+        % {"number": case.number, "what": "；".join(filter(None, [names, opinion.strip().rstrip("。.")]))},
     )
     return case
 
