@@ -6,6 +6,19 @@ from .models import Department, Heartbeat, User
 from .services import staff_assign_department
 
 
+class ReadOnlyMixin:
+    """For admins and inlines of records only services write: shows rows, adds, changes and deletes none."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "parent"]
@@ -38,11 +51,5 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
+class HeartbeatAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["name", "beat_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

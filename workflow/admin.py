@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import ReadOnlyMixin
+
 from .models import Case, Holiday, HolidaySource, Notification, OutboundMessage, TrailEntry
 
 
@@ -60,40 +62,17 @@ class HolidayAdmin(admin.ModelAdmin):
 # services, which lock it, check who acts and write the trail; the trail itself is append-only.
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shows rows; adds, changes and deletes none (a POST to the change page is refused, 403)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TrailEntryInline(admin.TabularInline):
+class TrailEntryInline(ReadOnlyMixin, admin.TabularInline):
     model = TrailEntry
     fields = ["seq", "at", "actor_name", "role", "action", "from_state", "to_state", "step_name", "opinion"]
     readonly_fields = fields
     ordering = ["seq"]
     extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["number", "item", "department", "state", "deadline_at", "submitted_at"]
     list_filter = ["state", "department"]
     list_select_related = ["item", "department"]
@@ -103,7 +82,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TrailEntry)
-class TrailEntryAdmin(ReadOnlyAdmin):
+class TrailEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["seq", "case", "action", "actor_name", "at"]
     list_filter = ["action", "role"]
     list_select_related = ["case"]
@@ -112,7 +91,7 @@ class TrailEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "recipient", "case", "kind", "read_at"]
     list_filter = ["kind"]
     list_select_related = ["recipient", "case"]
@@ -120,7 +99,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ReadOnlyAdmin):
+class OutboundMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Every SMS and e-mail handed to the sending backend: with the development backend, they end here."""
 
     list_display = ["sent_at", "channel", "to", "subject"]
