@@ -32,16 +32,21 @@ class NavEntry:
 
 
 CASE_HANDLERS = frozenset({Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER, Role.DEPT_HEAD})
+# Inspectors watch every department; a department head answers for their own.
+SUPERVISORS = frozenset({Role.INSPECTOR, Role.DEPT_HEAD})
 
 ENTRIES = [
     NavEntry(_("Service guide"), "powers:catalogue"),
     NavEntry(_("Track a case"), "workflow:track"),
     NavEntry(_("My cases"), "workflow:my_cases", frozenset({Role.CITIZEN})),
-    NavEntry(_("Complaints"), "supervision:complaint_new", frozenset({Role.CITIZEN})),
-    NavEntry(_("Workbench"), "workflow:workbench", CASE_HANDLERS),
+    NavEntry(_("Complaints"), "supervision:my_complaints", frozenset({Role.CITIZEN})),
+    NavEntry(_("Workbench"), "workflow:workbench", CASE_HANDLERS | {Role.INSPECTOR}),
     NavEntry(_("Penalty cases"), "workflow:penalties", frozenset({Role.LAW_ENFORCER, Role.DEPT_HEAD})),
-    NavEntry(_("Supervision"), "supervision:dashboard", frozenset({Role.INSPECTOR, Role.DEPT_HEAD})),
-    NavEntry(_("Statistics"), "supervision:stats", frozenset({Role.INSPECTOR, Role.DEPT_HEAD})),
+    NavEntry(_("Supervision"), "supervision:dashboard", SUPERVISORS),
+    NavEntry(_("Complaints"), "supervision:complaints", SUPERVISORS),
+    NavEntry(_("Ratings"), "supervision:ratings", SUPERVISORS),
+    NavEntry(_("Statistics"), "supervision:stats", SUPERVISORS),
+    NavEntry(_("Scores"), "supervision:scores", SUPERVISORS),
     NavEntry(_("Hall video"), "video:wall", frozenset({Role.INSPECTOR})),
     NavEntry(_("Rankings"), "supervision:rankings"),
     NavEntry(_("Administration"), "admin:index", STAFF),

@@ -236,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
     "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
     "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
+    "monthly-scores": {
+        "task": "supervision.tasks.compute_monthly_scores",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
 }
 
 # Monthly department scores (绩效评估, `manage.py monthly_scores`; docs/configuration.md):

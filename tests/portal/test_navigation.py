@@ -45,24 +45,31 @@ def menu(client, settings):
 
 PUBLIC = {"/powers/catalogue/", "/workflow/track/", "/supervision/rankings/"}
 HANDLING = {"/workflow/workbench/"}
+SUPERVISING = {
+    "/supervision/dashboard/",
+    "/supervision/complaints/",
+    "/supervision/ratings/",
+    "/supervision/stats/",
+    "/supervision/scores/",
+}
 
 
 @pytest.mark.parametrize(
     ("make_user", "expected"),
     [
         (lambda: None, PUBLIC),
-        (CitizenFactory, PUBLIC | {"/workflow/my_cases/", "/supervision/complaint_new/"}),
+        (CitizenFactory, PUBLIC | {"/workflow/my_cases/", "/supervision/my_complaints/"}),
         (lambda: UserFactory(role="window_clerk"), PUBLIC | HANDLING),
         (lambda: UserFactory(role="reviewer"), PUBLIC | HANDLING),
         (lambda: UserFactory(role="approver"), PUBLIC | HANDLING),
         (
             lambda: UserFactory(role="dept_head"),
-            PUBLIC | HANDLING | {"/workflow/penalties/", "/supervision/dashboard/", "/supervision/stats/"},
+            PUBLIC | HANDLING | SUPERVISING | {"/workflow/penalties/"},
         ),
         (lambda: UserFactory(role="law_enforcer"), PUBLIC | {"/workflow/penalties/"}),
         (
             lambda: UserFactory(role="inspector"),
-            PUBLIC | {"/supervision/dashboard/", "/supervision/stats/", "/video/wall/"},
+            PUBLIC | HANDLING | SUPERVISING | {"/video/wall/"},
         ),
         (lambda: UserFactory(role="catalogue_admin", is_staff=True), PUBLIC | {"/admin/"}),
     ],

@@ -559,3 +559,20 @@ def test_the_external_zone_serves_the_application(client, zone, item, citizen):
 
     assert client.get(f"/apply/{item.code}/").status_code == 200
     assert client.get("/track/").status_code == 200
+
+
+def test_a_concluded_case_offers_a_rating_and_every_case_a_complaint(client, file_case, staff, citizen):
+    from workflow.services import cases as services
+
+    case = file_case()
+    client.force_login(citizen)
+    page = client.get(f"/my/{case.number}/").content.decode()
+    assert 'data-testid="rate-link"' not in page
+    assert f'href="/complaints/new/?case={case.number}"' in page
+
+    services.case_accept(case=case, user=staff["window_clerk"], opinion="受理")
+    services.case_advance(case=case, user=staff["reviewer"], opinion="通过")
+    services.case_approve(case=case, user=staff["approver"], opinion="准予")
+    services.case_conclude(case=case, user=staff["window_clerk"], opinion="办结")
+
+    assert f'href="/my/{case.number}/rating/"' in client.get(f"/my/{case.number}/").content.decode()
