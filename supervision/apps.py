@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = _("Supervision")
+
+    def ready(self):
+        from .rules.defaults import rules_ensure_on_migrate
+
+        post_migrate.connect(rules_ensure_on_migrate, sender=self, dispatch_uid="supervision.rules")

@@ -14,7 +14,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.factories import PASSWORD
+from tests.browser.conftest import log_in, unfold
 from tests.workflow import conftest as workflow_fixtures
 from workflow.constants import CaseState, DocumentKind
 from workflow.models import Case
@@ -52,33 +52,6 @@ def _label(choice) -> str:
         return str(choice.label)
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    """Another person at another computer: a fresh browser context (own cookies) per call."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="zh-CN", base_url=live_server.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def _log_in(page, username: str, next_url: str) -> None:
-    """Through the real login form (django-axes refuses the test client's shortcut)."""
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator('#content input[name="username"]').fill(username)
-    page.locator('#content input[name="password"]').fill(PASSWORD)
-    page.locator("#content form button[type=submit]").click()
-    page.wait_for_url(f"**{next_url}")
-    expect(page.get_by_test_id("user-menu")).to_be_visible()
-
-
 def _open_from_inbox(page, number: str) -> None:
     page.goto("/workbench/")
     page.locator(f'[data-testid="inbox-row"][data-number="{number}"] a[href="/workbench/cases/{number}/"]').click()
@@ -94,7 +67,11 @@ def _actions(page) -> set[str]:
 
 def _fire(page, action: str, *, expect_state: str, materials=(), **fields) -> None:
     """Unfold the action's form on the workbench case page, fill it, submit it, wait for the new state."""
-    page.locator(f'[data-testid="transition"][data-action="{action}"] > button[data-bs-toggle="collapse"]').click()
+    unfold(
+        page,
+        f'[data-testid="transition"][data-action="{action}"] > button[data-bs-toggle="collapse"]',
+        f"#action-{action}",
+    )
     form = page.get_by_test_id(f"transition-form-{action}")
     expect(form).to_be_visible()
     for material in materials:
@@ -129,7 +106,7 @@ def test_a_case_from_application_to_conclusion(page, new_page, item, staff, citi
     (tmp_path / "其他证明.pdf").write_bytes(PDF)
 
     # The citizen applies with the two required materials.
-    _log_in(page, citizen.mobile, f"/apply/{item.code}/")
+    log_in(page, citizen.mobile, f"/apply/{item.code}/")
     form = page.get_by_test_id("apply-form")
     assert form.locator('input[name="applicant_name"]').input_value() == citizen.name  # from the account
     assert form.locator('input[name="applicant_mobile"]').input_value() == citizen.mobile
@@ -151,7 +128,7 @@ def test_a_case_from_application_to_conclusion(page, new_page, item, staff, citi
 
     # The window clerk finds it in the inbox and tells the citizen at once what is missing (一次性告知).
     clerk = new_page()
-    _log_in(clerk, staff["window_clerk"].username, "/workbench/")
+    log_in(clerk, staff["window_clerk"].username, "/workbench/")
     _open_from_inbox(clerk, case.number)
     expect(clerk.get_by_test_id("case-state")).to_have_attribute("data-state", CaseState.SUBMITTED)
     assert clerk.locator('[data-testid="attachments"] [data-testid="attachment"]').count() == 2
@@ -191,7 +168,7 @@ def test_a_case_from_application_to_conclusion(page, new_page, item, staff, citi
 
     # The reviewer sends it on from 审查; the decision is not theirs.
     reviewer = new_page()
-    _log_in(reviewer, staff["reviewer"].username, "/workbench/")
+    log_in(reviewer, staff["reviewer"].username, "/workbench/")
     _open_from_inbox(reviewer, case.number)
     actions = _actions(reviewer)
     assert "advance" in actions and not actions & {"approve", "deny"}
@@ -199,7 +176,7 @@ def test_a_case_from_application_to_conclusion(page, new_page, item, staff, citi
 
     # The approver approves at 决定.
     approver = new_page()
-    _log_in(approver, staff["approver"].username, "/workbench/")
+    log_in(approver, staff["approver"].username, "/workbench/")
     _open_from_inbox(approver, case.number)
     assert {"approve", "deny"} <= _actions(approver)
     _fire(approver, "approve", expect_state=CaseState.APPROVED, opinion="准予许可，核发食品经营许可证。")
@@ -255,7 +232,7 @@ def test_the_approver_denies_and_the_citizen_reads_why(page, new_page, file_case
     basis = "《食品经营许可和备案管理办法》第十二条"
 
     approver = new_page()
-    _log_in(approver, staff["approver"].username, "/workbench/")
+    log_in(approver, staff["approver"].username, "/workbench/")
     _open_from_inbox(approver, case.number)
     deny = approver.get_by_test_id("transition-form-deny")
     approver.locator('[data-testid="transition"][data-action="deny"] > button[data-bs-toggle="collapse"]').click()
@@ -272,7 +249,7 @@ def test_the_approver_denies_and_the_citizen_reads_why(page, new_page, file_case
     limits = approver.get_by_test_id("time-limits").locator("xpath=..").inner_text()
     assert reason in limits and basis in limits
 
-    _log_in(page, citizen.mobile, f"/my/{case.number}/")
+    log_in(page, citizen.mobile, f"/my/{case.number}/")
     decision = page.get_by_test_id("decision")
     expect(decision).to_be_visible()
     assert "border-danger" in decision.get_attribute("class")
