@@ -271,7 +271,7 @@ def test_the_answer_may_change_until_the_complaint_is_judged(client, head, inspe
     answered(complaint, head, "正式答复")
     services.complaint_judge(complaint=complaint, user=inspector, upheld=False)
 
-    with pytest.raises(ValidationError, match="judged"):
+    with pytest.raises(ValidationError, match="已作出认定"):
         answered(complaint, head, "再改")
     client.force_login(head)
     response = client.post(detail_url(complaint), {"action": "answer", "answer": "再改"}, follow=True)
@@ -284,7 +284,7 @@ def test_the_answer_may_change_until_the_complaint_is_judged(client, head, inspe
 def test_an_inspector_judges_only_after_the_answer(client, inspector, head, complaint):
     client.force_login(inspector)
     assert "judge-form" not in client.get(detail_url(complaint)).content.decode()
-    with pytest.raises(ValidationError, match="not been answered"):
+    with pytest.raises(ValidationError, match="尚未答复"):
         services.complaint_judge(complaint=complaint, user=inspector, upheld=True)
     client.post(detail_url(complaint), {"action": "judge", "upheld": "1"})
     complaint.refresh_from_db()
@@ -296,7 +296,7 @@ def test_an_inspector_judges_only_after_the_answer(client, inspector, head, comp
     assert response.status_code == 302
     complaint.refresh_from_db()
     assert (complaint.state, complaint.upheld, complaint.judged_by) == ("judged", True, inspector)
-    with pytest.raises(ValidationError, match="already been judged"):
+    with pytest.raises(ValidationError, match="已作出认定"):
         services.complaint_judge(complaint=complaint, user=inspector, upheld=False)
 
 

@@ -79,7 +79,7 @@ def test_a_case_is_rated_only_once_concluded(client, citizen, file_case):
     assert 'data-testid="not-yet"' in page
     assert response.status_code == 302
     assert not Rating.objects.exists()
-    with pytest.raises(ValidationError, match="once it is concluded"):
+    with pytest.raises(ValidationError, match="办结后才能评价"):
         rated(case, citizen)
 
 
@@ -122,17 +122,17 @@ def test_once_and_one_follow_up_then_no_more(client, citizen, concluded, time_ma
     assert 'data-testid="rated-twice"' in page.content.decode()
     assert third.status_code == 302
     assert Rating.objects.count() == 2
-    with pytest.raises(ValidationError, match="cannot be rated again"):
+    with pytest.raises(ValidationError, match="不能再次评价"):
         services.rating_follow_up(case=concluded, user=citizen, grade=Grade.SATISFIED)
     with pytest.raises(ValidationError):
         rated(concluded, citizen)
 
 
 def test_the_service_refuses_a_second_first_rating_and_a_follow_up_before_the_first(citizen, concluded):
-    with pytest.raises(ValidationError, match="first"):
+    with pytest.raises(ValidationError, match="请先对办件"):
         services.rating_follow_up(case=concluded, user=citizen, grade=Grade.SATISFIED)
     rated(concluded, citizen, Grade.SATISFIED)
-    with pytest.raises(ValidationError, match="already rated"):
+    with pytest.raises(ValidationError, match="您已评价过"):
         rated(concluded, citizen, Grade.SATISFIED)
     assert Rating.objects.count() == 1
 
@@ -171,7 +171,7 @@ def test_the_head_records_the_return_visit_then_the_rectification(client, citize
 def test_the_citizen_reads_the_return_visit_and_the_rectification(client, citizen, concluded, head):
     rating = rated(concluded, citizen)
     client.force_login(citizen)
-    assert "Not made yet" in client.get(rate_url(concluded)).content.decode()
+    assert "尚未回访" in client.get(rate_url(concluded)).content.decode()
 
     services.rating_return_visit(rating=rating, user=head, note="已电话联系申请人，致歉。")
     services.rating_rectify(rating=rating, user=head, note="窗口实行首问负责制。")
@@ -183,10 +183,10 @@ def test_the_citizen_reads_the_return_visit_and_the_rectification(client, citize
 
 def test_the_rectification_follows_the_return_visit_each_once(citizen, concluded, head):
     rating = rated(concluded, citizen)
-    with pytest.raises(ValidationError, match="return visit first"):
+    with pytest.raises(ValidationError, match="请先登记回访"):
         services.rating_rectify(rating=rating, user=head, note="整改")
     services.rating_return_visit(rating=rating, user=head, note="回访")
-    with pytest.raises(ValidationError, match="already been recorded"):
+    with pytest.raises(ValidationError, match="回访情况已登记"):
         services.rating_return_visit(rating=rating, user=head, note="再次回访")
     with pytest.raises(ValidationError):
         services.rating_rectify(rating=rating, user=head, note="  ")
@@ -194,7 +194,7 @@ def test_the_rectification_follows_the_return_visit_each_once(citizen, concluded
 
 def test_a_good_rating_needs_no_return_visit(citizen, concluded, head):
     rating = rated(concluded, citizen, Grade.BASICALLY_SATISFIED)
-    with pytest.raises(ValidationError, match="dissatisfied"):
+    with pytest.raises(ValidationError, match="只有差评"):
         services.rating_return_visit(rating=rating, user=head, note="回访")
 
 

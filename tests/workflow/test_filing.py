@@ -76,7 +76,7 @@ def test_a_png_named_pdf_is_refused_as_a_mismatch(file_case, item):
 def test_an_oversize_file_is_refused(file_case, item, settings):
     settings.UPLOAD_MAX_BYTES = 20
 
-    with pytest.raises(ValidationError, match="at most 20"):
+    with pytest.raises(ValidationError, match="不得超过 20"):
         file_case()
     assert _nothing_stored()
 

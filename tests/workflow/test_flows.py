@@ -170,7 +170,7 @@ def test_an_extension_is_granted_once(case_in, users):
 def test_an_extension_stays_within_the_statutory_ten_days(case_in, users, days):
     case = case_in(S.ACCEPTED)
 
-    with pytest.raises(ValidationError, match="1 to 10"):
+    with pytest.raises(ValidationError, match="1 至 10"):
         services.case_extend(case=case, user=users["head"], opinion="案情复杂", days=days)
 
 
