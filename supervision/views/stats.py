@@ -33,10 +33,14 @@ ITEMS_SHOWN = 50
 
 class StatsFilterForm(forms.Form):
     date_from = forms.DateField(
-        label=gettext_lazy("Accepted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Accepted from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=gettext_lazy("Accepted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Accepted until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     department = forms.ModelChoiceField(
         label=gettext_lazy("Department"),
