@@ -5,6 +5,7 @@ from types import ModuleType
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from portal.celery import app as celery_app
 from portal.urls import build_urlpatterns
@@ -29,6 +30,12 @@ def urlconf(patterns: list) -> ModuleType:
     module = ModuleType("test_urlconf")
     module.urlpatterns = patterns
     return module
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: in CI it is Redis, which outlives tests and runs."""
+    cache.clear()
 
 
 @pytest.fixture
