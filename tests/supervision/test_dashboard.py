@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -76,14 +75,6 @@ def board(case_alert, department, other_department, time_machine):
         "S1": case_alert,
         **{f"cam{n}": Alert.objects.get(rule__code="V1", subject_id=n) for n in (1, 2, 3)},
     }
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Ids come back after a test's rollback: a version key of one test could name another's counts."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def rows(response) -> list[int]:

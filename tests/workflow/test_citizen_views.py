@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from tests.factories import CitizenFactory, PowerItemFactory, StaffFactory
@@ -20,14 +19,6 @@ pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # no holiday for weeks either side
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """The tracking rate limit counts in the cache: every test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
