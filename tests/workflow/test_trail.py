@@ -2,6 +2,7 @@ import threading
 
 import pgtrigger
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -106,7 +107,8 @@ def test_two_clerks_accepting_at_the_same_moment_one_wins_the_other_is_told(file
     results = sorted(outcomes.values(), key=str)
     assert results[0] == "accepted" or results[1] == "accepted"
     loser = next(value for value in results if value != "accepted")
-    assert "handled by someone else" in str(loser) or "已被他人" in str(loser)
+    assert isinstance(loser, ValidationError) and loser.code == "stale"
+    assert "已有他人办理" in loser.messages[0]
     assert TrailEntry.objects.filter(case=case, action="accept").count() == 1
     assert Case.objects.get(pk=case.pk).revision == 1
     assert trail_verify()[1] is None
