@@ -6,21 +6,24 @@ so each rule is one query over indexed timestamps and counters kept on the case 
 
 import math
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Case as Switch
-from django.db.models import DateTimeField, F, Max, Q, Value, When
+from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from powers.models import PowerItem, Step
 from workflow.constants import OPEN_STATES, RUNNING_STATES, STATUTORY_EXTENSION_DAYS, CaseState, PauseKind
-from workflow.models import Case, Pause
+from workflow.models import Case, Pause, SupplementRequest
 
 from ..constants import Level
 from .common import any_of, findings, level_of, start_of, started_before
 
 # Event rules (refusals, fees) look back this far: older events were alerted when they happened.
 EVENT_WINDOW = timedelta(days=30)
+# States in which the department holds the case at one of its steps (rule T2).
+STEP_STATES = (*RUNNING_STATES, CaseState.APPROVED, CaseState.DENIED)
 
 
 def longest_time_limit() -> int:
@@ -36,7 +39,8 @@ def case_deadline(rule, at, calendar):
     red = Q(deadline_at__lt=at) if rule.red_threshold is not None else None
     yellow = None
     if rule.yellow_threshold:
-        share = float(rule.yellow_threshold)
+        # Decimal, not float: ⌈share × limit⌉ must be exact (7 / 0.14 is 49.99… in floating point).
+        share = Decimal(rule.yellow_threshold)
         # Days left k = max(1, ⌈share × limit⌉) grows with the limit: one cut-off per k, chosen by
         # the case's limit; the widest cut-off bounds the index range scanned.
         longest = longest_time_limit()
@@ -55,10 +59,15 @@ def case_deadline(rule, at, calendar):
 
 
 def step_deadline(rule, at, calendar):
-    """T2: yellow past yellow × the step's limit, red past red × it (working days from entering the step)."""
+    """T2: yellow past yellow × the step's limit, red past red × it (working days from entering the step).
+
+    Every step the department holds the case at counts, 送达 after the decision too: a decided case
+    left undelivered is as late as one left unreviewed. Intake is S1's, and the applicant's turns
+    and suspensions are nobody's step.
+    """
     today = timezone.localdate(at)
     limits = sorted(set(Step.objects.values_list("days_limit", flat=True).distinct()))
-    running = Case.objects.filter(state__in=RUNNING_STATES, step__isnull=False, step_started_at__isnull=False)
+    running = Case.objects.filter(state__in=STEP_STATES, step__isnull=False, step_started_at__isnull=False)
 
     def past(multiple):
         if multiple is None:
@@ -73,12 +82,21 @@ def step_deadline(rule, at, calendar):
 
 
 def intake_response(rule, at, calendar):
-    """S1: submitted and unanswered for yellow (red) working days after the day of filing."""
+    """S1: submitted and unanswered for yellow (red) working days after the day it reached intake.
+
+    The intake clock stops at a supplement request (一次性告知) and starts again when the applicant
+    hands the materials in: a case back at intake waits from that answer, not from its filing.
+    """
     today = timezone.localdate(at)
-    red = started_before("submitted_at", calendar, today, int(rule.red_threshold)) if rule.red_threshold else None
-    yellow = (
-        started_before("submitted_at", calendar, today, int(rule.yellow_threshold)) if rule.yellow_threshold else None
-    )
+
+    def waited(days) -> Q | None:
+        if not days:
+            return None
+        cutoff = start_of(calendar.first_start_in_time(today, int(days)))
+        answered_since = SupplementRequest.objects.filter(case=OuterRef("pk"), answered_at__gte=cutoff)
+        return Q(submitted_at__lt=cutoff) & ~Exists(answered_since)
+
+    red, yellow = waited(rule.red_threshold), waited(rule.yellow_threshold)
     waiting = Case.objects.filter(state=CaseState.SUBMITTED).filter(yellow or red)
     return findings(waiting, level_of(red, yellow))
 

@@ -149,6 +149,10 @@ def _apply(rule: Rule, findings, *, subject: str, clears: bool, at: datetime) ->
             ids = [pk for pk, was in closing if was == state]
             _events(ids, action="clear", from_state=state, to_state=AlertState.CLOSED, at=at)
         changes.cleared = len(closing)
+        # An alert an inspector closed while its condition held keeps that condition from being
+        # raised again (above); once the condition is gone that is noted too, so that its next
+        # occurrence (a second suspension, lateness in a later step) is raised as a new alert.
+        closed_by_hand.exclude(subject_id__in=findings.subjects()).update(cleared_at=at)
     return changes
 
 
