@@ -28,7 +28,11 @@ class Result:
         )
 
 
-def run(port: int, next_path: Callable[[int], str], *, clients: int, requests: int) -> Result:
+def run(
+    port: int, next_path: Callable[[int], str], *, clients: int, requests: int, headers: dict | None = None
+) -> Result:
+    """``requests`` GETs of ``next_path(n)`` by ``clients`` clients, each with ``headers`` (a session cookie)."""
+    headers = headers or {}
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -44,7 +48,7 @@ def run(port: int, next_path: Callable[[int], str], *, clients: int, requests: i
                 break
             started = time.perf_counter()
             try:
-                connection.request("GET", next_path(n))
+                connection.request("GET", next_path(n), headers=headers)
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -67,3 +71,13 @@ def run(port: int, next_path: Callable[[int], str], *, clients: int, requests: i
     for thread in threads:
         thread.join()
     return Result(latencies, time.perf_counter() - started, errors)
+
+
+def session_cookie(user) -> str:
+    """A logged-in session of ``user`` in the database, as the login view would leave it: a Cookie header."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"

@@ -1,0 +1,741 @@
+"""B4: the supervision sweep, all rules, at 100,000 and 1,000,000 open cases (PostgreSQL).
+
+Target (../shared/BENCH.md): <= 2 s per sweep and peak memory <= 200 MB whatever the case count; a
+deadline crossed is alerted within 60 s (by the next sweep: beat sends one a minute); sweep time
+grows with the alerts that change, not with the open cases.
+
+For each size, ``bench/b4_data.py`` writes the open cases (and as many closed ones, ``--closed``)
+with INSERT … SELECT, a few per cent of them late in some way, and closed alerts about the closed
+cases (years of history). Each sweep runs in its own process (``--child``, which times ``sweep()``
+itself and reports the process's peak resident memory, VmHWM, as bench/peak.py does); medians of
+``--runs``:
+
+- first: no open alert yet, the sweep raises every one (alerts of earlier runs deleted first);
+- steady: a minute later, nothing has changed;
+- crossed: 1,000 running cases' deadlines moved to a second before the sweep: 1,000 alerts turn
+  red or are raised red; each of those cases must then have an open red T1 alert;
+- midnight: the first sweep of the next day, when every day-based cut-off moves (one run; the
+  cases do not move on in the bench, so more of them cross a threshold than in a real night).
+
+Then every query of a sweep of each rule, under EXPLAIN ANALYZE (``--plans`` prints the plans),
+naming the sequential scans of the large tables. The variants (``--variants``):
+
+- shipped: the code as it is;
+- indexes: with the indexes of ``proposed_indexes()``, created by hand in this database (no
+  migration) and dropped at the end;
+- proposed: those indexes, and T1, T2 and H1's queries reshaped so that they use them
+  (``PROPOSED``; the same findings as shipped, checked on the bench's data by ``compare_findings``);
+- set-based: as proposed, and each rule's findings computed once into a temporary table and turned
+  into alerts by INSERT … SELECT / UPDATE … FROM (``set_based_apply``; the same alerts and events as
+  shipped, checked by ``compare_apply``, and the sweep tests pass with it:
+  ``PYTHONPATH=. pytest -p bench.b4_sweep tests/supervision`` on PostgreSQL).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_b4 python bench/b4_sweep.py --cases 2000 --runs 1
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_b4 python bench/b4_sweep.py --full
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.setup import ROOT, django_setup  # noqa: E402
+
+CROSSED = 1000
+CLOSED_STATES = ("concluded", "not_accepted", "withdrawn")
+VARIANTS = {
+    "shipped": "as shipped",
+    "indexes": "with the proposed indexes (created by hand)",
+    "proposed": "with the proposed indexes and the evaluators' queries reshaped to use them",
+    "set-based": "as proposed, and each rule's findings computed once and applied by INSERT … SELECT / UPDATE … FROM",
+}
+LARGE_TABLES = ("workflow_case", "supervision_alert", "workflow_pause", "workflow_supplementrequest")
+
+
+def proposed_indexes() -> dict:
+    """The indexes the rules need (model → indexes), as they would go into the models' Meta."""
+    from django.db.models import Index, Q
+
+    from supervision.models import Alert
+    from supervision.rules.cases import STEP_STATES
+    from workflow.constants import OPEN_STATES, RUNNING_STATES, CaseState, PauseKind
+    from workflow.models import Case, Pause
+
+    return {
+        Case: [
+            # T1: the running cases by time limit and deadline: one tight range per time limit (the plain
+            # deadline index also holds every closed case's deadline).
+            Index(
+                fields=["time_limit_days", "deadline_at"],
+                condition=Q(state__in=RUNNING_STATES),
+                name="case_running_due",
+            ),
+            # T2: the cases at a step, by the step's own deadline (past it is the least a T2 finding needs).
+            Index(fields=["step_deadline_at"], condition=Q(state__in=STEP_STATES), name="case_step_due"),
+            # S1: the applications waiting at intake, oldest first.
+            Index(fields=["submitted_at"], condition=Q(state=CaseState.SUBMITTED), name="case_intake_waiting"),
+            # R1, G1: the few open cases returned, or asked for materials more than once.
+            Index(
+                fields=["return_count"], condition=Q(state__in=OPEN_STATES, return_count__gte=1), name="case_returned"
+            ),
+            Index(
+                fields=["supplement_count"],
+                condition=Q(state__in=OPEN_STATES, supplement_count__gte=2),
+                name="case_resupplemented",
+            ),
+            # F1: the cases concluded with a fee charged.
+            Index(fields=["concluded_at"], condition=Q(fee_charged__gt=0), name="case_fee_charged"),
+        ],
+        Pause: [
+            # H1: the suspensions still running.
+            Index(
+                fields=["case"], condition=Q(kind=PauseKind.SUSPENSION, ended_at__isnull=True), name="pause_suspended"
+            ),
+        ],
+        Alert: [
+            # Every rule: the alerts an inspector closed while their condition held.
+            Index(
+                fields=["rule", "subject", "subject_id", "level"],
+                condition=Q(state="closed", cleared_at__isnull=True),
+                name="alert_closed_by_hand",
+            ),
+        ],
+    }
+
+
+# The evaluators' queries reshaped to use those indexes (same findings: checked by compare_findings) --
+
+
+def proposed_case_deadline(rule, at, calendar):
+    """T1 as shipped, plus the same condition spelt as one range per time limit L:
+    (time_limit_days = L and deadline_at < the cut-off of L's ⌈share × L⌉ working days)."""
+    import math
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from supervision.rules import cases
+    from supervision.rules.common import any_of, start_of
+
+    found = cases.case_deadline(rule, at, calendar)
+    if not rule.yellow_threshold:
+        return found
+    share, today, longest = Decimal(rule.yellow_threshold), timezone.localdate(at), cases.longest_time_limit()
+    cutoffs = {}
+
+    def cutoff(limit: int):
+        k = max(1, math.ceil(share * limit))
+        if k not in cutoffs:
+            cutoffs[k] = start_of(calendar.add_working_days(today, k) + timedelta(days=1))
+        return cutoffs[k]
+
+    ranges = [Q(time_limit_days=limit, deadline_at__lt=cutoff(limit)) for limit in range(longest + 1)]
+    ranges.append(Q(time_limit_days__gt=longest, deadline_at__lt=cutoff(longest)))
+    return found.filter(any_of(ranges))
+
+
+def proposed_step_deadline(rule, at, calendar):
+    """T2 as shipped, but past at least one step limit is first looked up by the step's own deadline
+    (whatever is past yellow × or red × its limit, multiples of at least 1, is past the step deadline);
+    and the distinct step limits without the model's ordering (which made DISTINCT return every step)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from powers.models import Step
+    from supervision.rules.cases import STEP_STATES
+    from supervision.rules.common import any_of, findings, level_of, start_of, started_before
+    from workflow.models import Case
+
+    today = timezone.localdate(at)
+    limits = sorted(Step.objects.order_by().values_list("days_limit", flat=True).distinct())
+    running = Case.objects.filter(state__in=STEP_STATES, step__isnull=False, step_started_at__isnull=False)
+    multiples = [m for m in (rule.yellow_threshold, rule.red_threshold) if m is not None]
+    if multiples and min(multiples) >= 1:
+        running = running.filter(step_deadline_at__lt=start_of(today))
+
+    def past(multiple):
+        if multiple is None:
+            return None
+        return any_of(
+            Q(step__days_limit=limit) & started_before("step_started_at", calendar, today, int(multiple * limit))
+            for limit in limits
+        )
+
+    red, yellow = past(rule.red_threshold), past(rule.yellow_threshold)
+    return findings(running.filter(any_of([q for q in (red, yellow) if q is not None])), level_of(red, yellow))
+
+
+def proposed_suspensions(rule, at, calendar):
+    """H1 as shipped, the distinct expected days read without the Pause ordering (a join to every case)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from supervision.rules.common import any_of, findings, level_of, start_of
+    from workflow.constants import CaseState, PauseKind
+    from workflow.models import Case, Pause
+
+    today = timezone.localdate(at)
+    suspended = Case.objects.filter(state=CaseState.SUSPENDED)
+    red = None
+    if rule.red_threshold:
+        open_pauses = Pause.objects.filter(kind=PauseKind.SUSPENSION, ended_at__isnull=True)
+        overdue = any_of(
+            Q(days=days, started_at__lt=start_of(calendar.first_start_in_time(today, int(days * rule.red_threshold))))
+            for days in open_pauses.order_by().values_list("days", flat=True).distinct()
+        )
+        red = Q(pk__in=open_pauses.filter(overdue).values("case_id"))
+    yellow = Q(pk__isnull=False) if rule.yellow_threshold else None
+    return findings(suspended, level_of(red, yellow)).exclude(finding_level="")
+
+
+PROPOSED = {
+    "case_deadline": proposed_case_deadline,
+    "step_deadline": proposed_step_deadline,
+    "suspensions": proposed_suspensions,
+}
+
+
+# The sweep's _apply, set-based: each rule's findings computed once into a temporary table, then one
+# INSERT … SELECT or UPDATE … FROM per kind of change, events written by the same statement. Same
+# changes as supervision.services.sweep._apply (checked by compare_apply and the sweep tests:
+# ``PYTHONPATH=. pytest -p bench.b4_sweep tests/supervision`` on PostgreSQL runs them with it).
+
+OPEN_STATES_SQL = "('open', 'acknowledged', 'ordered', 'answered', 'escalated')"
+SAME_RULE = "a.rule_id = %(rule)s AND a.subject = %(subject)s"
+FOUND = "EXISTS (SELECT 1 FROM sweep_found f WHERE f.subject_id = a.subject_id)"
+EVENT = "INSERT INTO supervision_alertevent (alert_id, action, from_state, to_state, note, at)"
+
+
+def set_based_apply(rule, findings, *, subject: str, clears: bool, at: datetime):
+    from django.db import connection
+
+    from supervision.services.sweep import Changes
+
+    if not hasattr(findings, "queryset"):  # rule_sync's few reported findings: as shipped
+        return SHIPPED["_apply"](rule, findings, subject=subject, clears=clears, at=at)
+    query, params = findings.queryset.order_by().query.sql_with_params()
+    values = {"rule": rule.pk, "subject": subject, "at": at}
+    changes = Changes()
+    with connection.cursor() as cursor:
+
+        def run(statement: str) -> int:
+            cursor.execute(statement, values)
+            return cursor.rowcount
+
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS sweep_found (subject_id bigint PRIMARY KEY, level varchar(10), "
+            "department_id bigint, case_id bigint, detail varchar(300))"
+        )
+        cursor.execute("TRUNCATE sweep_found")
+        cursor.execute(
+            "INSERT INTO sweep_found SELECT q.finding_subject, q.finding_level, q.finding_department, q.finding_case,"
+            f" left(coalesce(q.finding_detail, ''), 300) FROM ({query}) q",
+            params,
+        )
+        cursor.execute("ANALYZE sweep_found")
+        changes.raised = run(
+            f"""WITH new AS (
+                INSERT INTO supervision_alert (state, level, subject, subject_id, department_id, case_id, detail,
+                                               raised_at, rule_id)
+                SELECT 'open', f.level, %(subject)s, f.subject_id, f.department_id, f.case_id, f.detail, %(at)s,
+                       %(rule)s
+                FROM sweep_found f
+                WHERE NOT EXISTS (SELECT 1 FROM supervision_alert a WHERE {SAME_RULE} AND a.subject_id = f.subject_id
+                                  AND a.state IN {OPEN_STATES_SQL})
+                  AND NOT EXISTS (SELECT 1 FROM supervision_alert a WHERE {SAME_RULE} AND a.subject_id = f.subject_id
+                                  AND a.level = f.level AND a.state = 'closed' AND a.cleared_at IS NULL)
+                RETURNING id)
+            {EVENT} SELECT id, 'raise', '', 'open', '', %(at)s FROM new"""
+        )
+        changes.escalated = run(
+            f"""WITH turned AS (
+                UPDATE supervision_alert a SET level = 'red', escalated_at = %(at)s FROM sweep_found f
+                WHERE {SAME_RULE} AND a.state IN {OPEN_STATES_SQL} AND a.level = 'yellow'
+                  AND f.subject_id = a.subject_id AND f.level = 'red'
+                RETURNING a.id)
+            {EVENT} SELECT id, 'turn_red', '', '', '', %(at)s FROM turned"""
+        )
+        if clears:
+            run(
+                f"""UPDATE supervision_alert a SET cleared_at = %(at)s
+                WHERE {SAME_RULE} AND a.state IN ('ordered', 'answered', 'escalated') AND a.cleared_at IS NULL
+                  AND NOT {FOUND}"""
+            )
+            changes.cleared = run(
+                f"""WITH gone AS (
+                    SELECT a.id, a.state FROM supervision_alert a
+                    WHERE {SAME_RULE} AND a.state IN ('open', 'acknowledged') AND NOT {FOUND}),
+                closed AS (
+                    UPDATE supervision_alert a SET state = 'closed', cleared_at = %(at)s, closed_at = %(at)s
+                    FROM gone WHERE a.id = gone.id RETURNING a.id, gone.state AS was)
+                {EVENT} SELECT id, 'clear', was, 'closed', '', %(at)s FROM closed"""
+            )
+            run(
+                f"""UPDATE supervision_alert a SET cleared_at = %(at)s
+                WHERE {SAME_RULE} AND a.state = 'closed' AND a.cleared_at IS NULL AND NOT {FOUND}"""
+            )
+    return changes
+
+
+def compare_apply(moments: list) -> str:
+    """Sweeps at ``moments`` as shipped and set-based, each in a transaction rolled back: the same alerts
+    and events? Before the last moment some alerted cases are concluded and some alerts taken up or
+    closed by hand (chosen by rule and subject: the ids differ), so that clearing is compared too."""
+    from collections import Counter
+
+    from django.db import connection, transaction
+
+    from supervision.models import Alert, AlertEvent
+    from supervision.services.sweep import sweep
+
+    key = ("rule_id", "subject", "subject_id", "raised_at")
+    outcomes = []
+    for variant in ("shipped", "set-based"):
+        install(variant)
+        with transaction.atomic():
+            for n, moment in enumerate(moments):
+                if n == len(moments) - 1:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "UPDATE workflow_case SET state = 'concluded' WHERE id IN (SELECT subject_id FROM "
+                            "supervision_alert WHERE subject = 'case' AND state = 'open' "
+                            "ORDER BY rule_id, subject_id LIMIT 2000)"
+                        )
+                        for state, offset in (("ordered", 0), ("acknowledged", 100), ("closed", 200)):
+                            cursor.execute(
+                                "UPDATE supervision_alert SET state = %s WHERE id IN (SELECT id FROM supervision_alert "
+                                "WHERE state = 'open' ORDER BY rule_id, subject_id LIMIT 100 OFFSET %s)",
+                                [state, offset],
+                            )
+                sweep(at=moment)
+            alerts = Counter(
+                Alert.objects.values_list(*key, "level", "state", "escalated_at", "cleared_at", "closed_at")
+            )
+            events = Counter(
+                AlertEvent.objects.values_list(
+                    *(f"alert__{field}" for field in key), "action", "from_state", "to_state"
+                )
+            )
+            outcomes.append((alerts, events))
+            transaction.set_rollback(True)
+    install("shipped")
+    (alerts, events), (other_alerts, other_events) = outcomes
+    if (alerts, events) == (other_alerts, other_events):
+        return f"the same {sum(alerts.values()):,} alerts and {sum(events.values()):,} events"
+    return (
+        f"DIFFERENT: {sum((alerts - other_alerts).values())} alerts only as shipped, "
+        f"{sum((other_alerts - alerts).values())} only set-based; "
+        f"{sum((events - other_events).values())} events only as shipped, {sum((other_events - events).values())} "
+        "only set-based"
+    )
+
+
+def pytest_sessionstart(session):
+    """As a pytest plugin (-p bench.b4_sweep): the sweep tests run with the set-based apply."""
+    install("set-based")
+
+
+SHIPPED = {}
+
+
+def install(variant: str) -> None:
+    """In this process, the evaluators and apply of ``variant`` (any but "proposed" and "set-based": as shipped)."""
+    from dataclasses import replace
+
+    from supervision.rules import EVALUATORS
+    from supervision.services import sweep
+
+    for name, function in PROPOSED.items():
+        SHIPPED.setdefault(name, EVALUATORS[name].function)
+        wanted = function if variant in ("proposed", "set-based") else SHIPPED[name]
+        EVALUATORS[name] = replace(EVALUATORS[name], function=wanted)
+    SHIPPED.setdefault("_apply", sweep._apply)
+    sweep._apply = set_based_apply if variant == "set-based" else SHIPPED["_apply"]
+
+
+def compare_findings(moments: list) -> list[str]:
+    """Where the proposed evaluators find other (subject, level) pairs than the shipped ones."""
+    from supervision.models import Rule
+    from supervision.rules import EVALUATORS
+    from workflow.calendar import WorkingCalendar
+
+    differences = []
+    install("shipped")
+    for rule in Rule.objects.filter(evaluator__in=list(PROPOSED)):
+        shipped = EVALUATORS[rule.evaluator].function
+        for moment in moments:
+            calendar = WorkingCalendar()
+            pairs = [
+                set(function(rule, moment, calendar).values_list("finding_subject", "finding_level"))
+                for function in (shipped, PROPOSED[rule.evaluator])
+            ]
+            if pairs[0] != pairs[1]:
+                differences.append(
+                    f"{rule.code} at {moment.isoformat()}: {len(pairs[0] - pairs[1])} only shipped, "
+                    f"{len(pairs[1] - pairs[0])} only proposed"
+                )
+            else:
+                differences.append(f"{rule.code} at {moment.isoformat()}: the same {len(pairs[0]):,} findings")
+    return differences
+
+
+# The sweep in a process of its own ---------------------------------------------------------------
+
+
+def child(moment: str, variant: str) -> None:
+    """Run one sweep as of ``moment`` and print its figures as JSON (the process's peak memory included)."""
+    django_setup("bench.settings")
+    from django.db import connection
+
+    from supervision.services.sweep import sweep
+
+    install(variant)
+
+    connection.ensure_connection()
+    before_kb = _status("VmRSS")
+    started = time.perf_counter()
+    results = sweep(at=datetime.fromisoformat(moment))
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_kb": _status("VmHWM"),
+                "before_kb": before_kb,
+                "rules": {code: [c.raised, c.escalated, c.cleared] for code, c in results.items()},
+            }
+        )
+    )
+
+
+def _status(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def timed_sweep(moment: datetime, variant: str) -> dict:
+    command = [sys.executable, "bench/b4_sweep.py", "--child", moment.isoformat(), "--variant", variant]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"the sweep failed:\n{result.stdout}{result.stderr}")
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found["changed"] = sum(sum(changes) for changes in found["rules"].values())
+    return found
+
+
+# Setting up each measure -------------------------------------------------------------------------
+
+
+def sql(statement: str, params=None, *, fetch: bool = False):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if fetch else None
+
+
+def vacuum() -> None:
+    sql("VACUUM ANALYZE supervision_alert")
+    sql("VACUUM ANALYZE supervision_alertevent")
+    sql("VACUUM ANALYZE workflow_case")
+
+
+def forget_alerts(history: int) -> None:
+    """Back to the alert history only: the alerts of earlier sweeps deleted."""
+    sql("DELETE FROM supervision_alertevent")
+    sql("DELETE FROM supervision_alert WHERE id > %s", [history])
+    vacuum()
+
+
+def cross_deadlines(moment: datetime, run: int) -> list[tuple]:
+    """Move the deadlines of 1,000 running cases with no open T1 alert to a second before ``moment``."""
+    from supervision.models import Alert
+    from workflow.constants import RUNNING_STATES
+    from workflow.models import Case
+
+    alerted = Alert.objects.open().filter(rule__code="T1").values("subject_id")
+    candidates = (
+        Case.objects.filter(state__in=RUNNING_STATES, deadline_at__gt=moment + timedelta(days=3))
+        .exclude(pk__in=alerted)
+        .order_by("pk")
+        .values_list("pk", "deadline_at")
+    )
+    chosen = list(candidates[run * CROSSED : (run + 1) * CROSSED])
+    Case.objects.filter(pk__in=[pk for pk, _deadline in chosen]).update(deadline_at=moment - timedelta(seconds=1))
+    return chosen
+
+
+def restore_deadlines(chosen: list) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.executemany("UPDATE workflow_case SET deadline_at = %s WHERE id = %s", [(d, pk) for pk, d in chosen])
+
+
+def crossed_alerted(chosen: list) -> int:
+    from supervision.models import Alert
+
+    ids = [pk for pk, _deadline in chosen]
+    return Alert.objects.open().filter(rule__code="T1", level="red", subject_id__in=ids).count()
+
+
+def set_indexes(present: bool) -> list[str]:
+    """Create or drop the proposed indexes in this database (no migration); their SQL back."""
+    from django.db import connection
+
+    created = []
+    for model, indexes in proposed_indexes().items():
+        with connection.cursor() as cursor:
+            existing = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        for index in indexes:
+            if (index.name in existing) == present:
+                continue
+            with connection.schema_editor(atomic=False) as editor:
+                if present:
+                    started = time.perf_counter()
+                    editor.add_index(model, index)
+                    created.append(f"{index.create_sql(model, editor)}  ({time.perf_counter() - started:.1f} s)")
+                else:
+                    editor.remove_index(model, index)
+    sql("ANALYZE")
+    return created
+
+
+# EXPLAIN ANALYZE ---------------------------------------------------------------------------------
+
+
+def plan_of(cursor, statement: str, timeout: int) -> tuple[list[str] | None, float]:
+    """EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) of ``statement`` (run for real), within ``timeout`` seconds:
+    (the plan, or None when cancelled; milliseconds)."""
+    from django.db import OperationalError, transaction
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            cursor.execute(f"SET LOCAL statement_timeout = '{timeout}s'")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + statement)
+            plan = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SET LOCAL statement_timeout = 0")
+    except OperationalError:  # canceling statement due to statement timeout
+        return None, (time.perf_counter() - started) * 1000
+    return plan, float(plan[-1].split()[-2])
+
+
+def scans_of(plan: list[str]) -> list[str]:
+    """The large tables read whole, and the NOT IN subqueries that are not hashed (checked row by row)."""
+    seq = {line.split("Seq Scan on ")[1].split()[0] for line in plan if "Seq Scan on " in line}
+    found = [f"seq scan on {table}" for table in sorted(seq) if table in LARGE_TABLES]
+    if any("NOT (SubPlan" in line for line in plan):
+        found.append("NOT IN (subquery) not hashed: every row rescans the subquery")
+    return found
+
+
+def explain_rules(moment: datetime, *, plans: bool, timeout: int) -> dict:
+    """Each rule's finding query, then every statement of a sweep of that rule at ``moment`` once more (as a
+    second sweep would run them, in one transaction rolled back), under EXPLAIN ANALYZE."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from supervision.models import Rule
+    from supervision.rules import EVALUATORS, REPORTED
+    from supervision.services.sweep import sweep
+    from workflow.calendar import WorkingCalendar
+
+    found = {}
+    for rule in Rule.objects.filter(enabled=True).exclude(evaluator=REPORTED):
+        lines, total, flags = [], 0.0, []
+        query, params = EVALUATORS[rule.evaluator].function(rule, moment, WorkingCalendar()).query.sql_with_params()
+        with connection.cursor() as cursor:
+            finding_query = cursor.mogrify(query, params).decode()
+        with CaptureQueriesContext(connection) as captured:
+            sweep(at=moment, codes=[rule.code])
+        statements = [finding_query] + [query["sql"] for query in captured.captured_queries]
+        with transaction.atomic(), connection.cursor() as cursor:
+            for n, statement in enumerate(statements):
+                if statement.startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")) or "pg_advisory" in statement:
+                    continue
+                if not statement.startswith(("SELECT", "INSERT", "UPDATE", "WITH")):
+                    cursor.execute(statement)
+                    continue
+                plan, ms = plan_of(cursor, statement, timeout)
+                total += ms
+                shown = " ".join(statement.split())
+                shown = f"{shown[:100]}{'…' if len(shown) > 100 else ''}"
+                label = "finding query" if n == 0 else "sweep"
+                if plan is None:
+                    flags.append(f"cancelled after {timeout} s")
+                    lines.append(f"      > {timeout} s (cancelled)  {label}: {shown}")
+                    continue
+                rows = next((line for line in plan if "rows=" in line and "actual" in line), "")
+                rows = rows.split("actual rows=")[-1].split()[0] if "actual rows=" in rows else "?"
+                lines.append(f"      {ms:9.1f} ms  {label} ({rows} rows): {shown}")
+                for flag in scans_of(plan):
+                    flags.append(flag)
+                    lines.append(f"                    {flag}")
+                if plans:
+                    lines += [f"        SQL: {statement}"] + [f"          {line}" for line in plan]
+            transaction.set_rollback(True)
+        found[rule.code] = {"ms": total, "queries": len(lines), "flags": sorted(set(flags)), "lines": lines}
+    return found
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def measure(label: str, runs: list[dict]) -> dict:
+    seconds = [run["seconds"] for run in runs]
+    peaks = [run["peak_kb"] / 1024 for run in runs]
+    return {
+        "label": label,
+        "seconds": statistics.median(seconds),
+        "all": seconds,
+        "peak": max(peaks),
+        "base": statistics.median(run["before_kb"] / 1024 for run in runs),
+        "changed": statistics.median(run["changed"] for run in runs),
+        "rules": runs[-1]["rules"],
+    }
+
+
+def show(m: dict, *, per_rule: bool = False) -> None:
+    print(
+        f"  {m['label']:<34} median {m['seconds']:7.2f} s  (runs: {', '.join(f'{s:.2f}' for s in m['all'])})  "
+        f"peak {m['peak']:5.0f} MB (after setup {m['base']:.0f} MB)  alerts changed {m['changed']:,.0f}",
+        flush=True,
+    )
+    if per_rule:
+        rules = "  ".join(f"{code} +{r}/^{e}/-{c}" for code, (r, e, c) in m["rules"].items() if r or e or c)
+        print(f"      (raised/turned red/cleared) {rules}", flush=True)
+
+
+def bench_variant(args, variant: str, history: int) -> None:
+    """The four measures of one variant, each printed as soon as it is done, then the plans."""
+    from bench.b4_data import T0
+
+    first = []
+    for _ in range(args.runs):
+        forget_alerts(history)
+        first.append(timed_sweep(T0, variant))
+    open_alerts = sql("SELECT count(*) FROM supervision_alert WHERE state <> 'closed'", fetch=True)[0][0]
+    print(f"  open alerts after the first sweep: {open_alerts:,}")
+    show(measure("first sweep (raises every alert)", first), per_rule=True)
+    vacuum()
+    steady = [timed_sweep(T0 + timedelta(minutes=1 + run), variant) for run in range(args.runs)]
+    show(measure("steady (nothing changed)", steady))
+    crossed, alerted = [], []
+    for run in range(args.runs):
+        moment = T0 + timedelta(minutes=10 + 2 * run)
+        chosen = cross_deadlines(moment, run)
+        crossed.append(timed_sweep(moment, variant))
+        alerted.append((crossed_alerted(chosen), len(chosen)))
+        restore_deadlines(chosen)
+        timed_sweep(moment + timedelta(minutes=1), variant)  # their alerts cleared: steady again
+    vacuum()
+    show(measure(f"{CROSSED:,} deadlines crossed", crossed))
+    alerted = ", ".join(f"{n:,} of {of:,}" for n, of in alerted)
+    print(f"  crossed deadlines with an open red T1 alert after that sweep: {alerted}", flush=True)
+    midnight = datetime.combine(T0.date() + timedelta(days=1), datetime.min.time(), tzinfo=T0.tzinfo)
+    show(
+        measure("midnight (cut-offs move a day)", [timed_sweep(midnight + timedelta(seconds=30), variant)]),
+        per_rule=True,
+    )
+    install(variant)
+    print(
+        f"  EXPLAIN ANALYZE (TIMING OFF; each statement cancelled after {args.explain_timeout} s): each rule's "
+        "finding query, then its sweep's statements once more, at midnight + 1 min:",
+        flush=True,
+    )
+    for code, found in explain_rules(
+        midnight + timedelta(minutes=1), plans=args.plans, timeout=args.explain_timeout
+    ).items():
+        flags = f"  — {'; '.join(found['flags'])}" if found["flags"] else ""
+        print(f"    {code}: {found['ms']:9.1f} ms in {found['queries']} statements{flags}")
+        if found["flags"] or args.plans:
+            print("\n".join(found["lines"]))
+    install("shipped")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, nargs="+", default=[2000, 20000], help="open cases")
+    parser.add_argument("--full", action="store_true", help="--cases 100000 1000000 --items 10000")
+    parser.add_argument("--closed", type=float, default=1.0, help="closed cases per open case")
+    parser.add_argument("--items", type=int, default=600)
+    parser.add_argument("--history", type=float, default=0.1, help="closed alerts per closed case")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--variant", default="shipped", help=argparse.SUPPRESS)
+    parser.add_argument("--plans", action="store_true", help="print every query and its whole plan")
+    parser.add_argument("--explain-timeout", type=int, default=60, help="seconds per statement under EXPLAIN")
+    parser.add_argument("--reuse", action="store_true", help="keep the cases already written for a size")
+    parser.add_argument("--child", metavar="AT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.variant)
+    if args.full:
+        args.cases, args.items = [100_000, 1_000_000], 10_000
+
+    django_setup("bench.settings")
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import b4_data
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("B4 runs on PostgreSQL: set DATABASE_URL=postgres://…/portal_bench_b4")
+    call_command("migrate", verbosity=0)
+    version = sql("SHOW server_version", fetch=True)[0][0]
+    work_mem = sql("SHOW work_mem", fetch=True)[0][0]
+    print(
+        f"database: PostgreSQL {version} {settings.DATABASES['default']['NAME']} (work_mem {work_mem})  "
+        f"items: {args.items}  runs: {args.runs}  moment: {b4_data.T0.isoformat()}"
+    )
+    set_indexes(False)
+    if not args.reuse:
+        started = time.perf_counter()
+        b4_data.reset()
+        b4_data.catalogue(args.items)
+        print(f"catalogue of {args.items} items in {time.perf_counter() - started:.0f} s")
+    for size in args.cases:
+        closed, history = int(size * args.closed), int(size * args.closed * args.history)
+        set_indexes(False)
+        started = time.perf_counter()
+        written = sql("SELECT count(*) FROM workflow_case WHERE state NOT IN %s", [CLOSED_STATES], fetch=True)[0][0]
+        if args.reuse and written == size:
+            print(f"\n=== {size:,} open cases already written")
+        else:
+            b4_data.reset()
+            made = b4_data.bulk(size, closed, items=args.items, alert_history_count=history)
+            print(f"\n=== {size:,} open cases written in {time.perf_counter() - started:.0f} s")
+            print("  " + ", ".join(f"{state} {n:,}" for state, n in made["states"].items()))
+            print("  " + ", ".join(f"{table} {n:,} rows {mb}" for table, (n, mb) in made["sizes"].items()))
+        history_max = sql("SELECT max(id) FROM supervision_alert WHERE raised_at < %s", [b4_data.T0], fetch=True)[0][0]
+        try:
+            for variant in args.variants:
+                for line in set_indexes(variant != "shipped"):
+                    print(f"  {line}")
+                moments = [b4_data.T0, b4_data.T0 + timedelta(hours=14, seconds=30), b4_data.T0 + timedelta(days=6)]
+                if variant == "proposed":
+                    for line in compare_findings(moments):
+                        print(f"  {line}")
+                if variant == "set-based":
+                    forget_alerts(history_max or 0)
+                    print(f"  set-based against shipped, sweeps at {len(moments)} moments: {compare_apply(moments)}")
+                print(f"\n{size:,} open cases (+ {closed:,} closed) — {VARIANTS[variant]}", flush=True)
+                bench_variant(args, variant, history_max or 0)
+        finally:
+            set_indexes(False)
+
+
+if __name__ == "__main__":
+    main()
