@@ -50,8 +50,9 @@ def test_a_suspension_in_the_middle_moves_the_deadline_by_the_working_days_it_co
     with time_machine.travel(at("2026-10-13")):
         services.case_resume(case=case, user=staff["reviewer"], opinion="专家评审结束")
 
-    # Paused: Sat 10 Oct (worked), Mon 12, Tue 13 → three working days more.
+    # Paused: Sat 10 Oct (worked), Mon 12, Tue 13 → three working days more, for the case and its step.
     assert local_day(case.deadline_at) == "2026-11-05"
+    assert local_day(case.step_deadline_at) == "2026-10-15"  # 审查's five days would have ended on 12 Oct
     suspension = case.pauses.get()
     assert (suspension.kind, suspension.days, suspension.ended_at is not None) == ("suspension", 3, True)
 

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -148,6 +149,19 @@ def _enter_step(case: Case, step: Step | None, now, calendar: WorkingCalendar) -
     case.step = step
     case.step_started_at = now if step else None
     case.step_deadline_at = calendar.deadline(now, step.days_limit) if step else None
+
+
+def _resume_step(case: Case, paused_at, now, calendar: WorkingCalendar) -> None:
+    """The step's clock stood still during the pause: its start moves on by the working days the pause
+    covered (the pause's day still counts as used, as for the case's deadline)."""
+    if case.step_id is None or case.step_started_at is None:
+        return
+    started = timezone.localtime(case.step_started_at)
+    used = max(0, calendar.working_days_between(started.date(), timezone.localdate(paused_at)))
+    resumed = timezone.localdate(now)
+    day = calendar.add_working_days(resumed, -used) if used else resumed
+    case.step_started_at = datetime.combine(day, started.time(), tzinfo=started.tzinfo)
+    case.step_deadline_at = calendar.deadline(case.step_started_at, case.step.days_limit)
 
 
 def _recompute_deadline(case: Case, calendar: WorkingCalendar) -> None:
@@ -307,9 +321,10 @@ def case_resubmit(
             request.save(update_fields=["answered_at"])
         returned = _open_pause(locked, PauseKind.RETURN)
         if returned is not None:
-            returned.ended_at = now
+            returned.ended_at, calendar = now, WorkingCalendar()
             returned.save(update_fields=["ended_at"])
-            _recompute_deadline(locked, WorkingCalendar())
+            _recompute_deadline(locked, calendar)
+            _resume_step(locked, returned.started_at, now, calendar)
         _store_uploads(locked, checked, supplement=request if locked.state == CaseState.SUBMITTED else None)
     return case
 
@@ -390,10 +405,11 @@ def case_suspend(*, case: Case, user, opinion: str, days: int, revision=None, cl
 @transaction.atomic
 def case_resume(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     with _transition(case, user, "resume", opinion=opinion, revision=revision, client_address=client_address) as locked:
-        suspension = _open_pause(locked, PauseKind.SUSPENSION)
+        suspension, calendar = _open_pause(locked, PauseKind.SUSPENSION), WorkingCalendar()
         suspension.ended_at = timezone.now()
         suspension.save(update_fields=["ended_at"])
-        _recompute_deadline(locked, WorkingCalendar())
+        _recompute_deadline(locked, calendar)
+        _resume_step(locked, suspension.started_at, suspension.ended_at, calendar)
     notify_applicant(
         case,
         NotificationKind.RESUMED,
