@@ -9,7 +9,8 @@ one GROUP BY over 30 days.
 The counts (and the HTML of the tallies and of each page of rows) are cached, keyed by the
 newest alert event: every change to an alert that moves a count (raised, turned red, handled,
 closed, cleared) writes one, so a cached value is never stale, and many inspectors polling every
-30 seconds cost one GROUP BY per change. The 30-day trend is history: it may be five minutes old.
+30 seconds cost one GROUP BY per change. The 30-day trend is history: it may be five minutes old;
+the lists of rules and departments a minute, the times the sweep and beat last ran 15 seconds.
 """
 
 import hashlib
@@ -43,6 +44,9 @@ BEAT_HEARTBEAT = "beat"
 CACHE_SECONDS = 15 * 60
 # How old the trend may be: it would otherwise be counted again after every change.
 TREND_SECONDS = 5 * 60
+# How old the lists of rules and departments may be, and the times the sweep and beat last ran.
+CHOICES_SECONDS = 60
+HEALTH_SECONDS = 15
 
 # "red" < "yellow" as text: ordering by level puts red cards first without a CASE expression
 # that no index could serve (see docs/performance.md, B5, for the index that serves this order).
@@ -102,14 +106,19 @@ class Choices:
 
 
 def filter_choices(user) -> Choices:
-    """The rules and the departments (all for inspectors, their own for a head): one query each."""
+    """The rules and the departments (all for inspectors, their own for a head), at most
+    ``CHOICES_SECONDS`` old: a department renamed shows within a minute."""
     departments = Department.objects.order_by("code")
     if not user.has_role(Role.INSPECTOR):
         departments = departments.filter(pk__in=sorted(handled_department_ids(user)))
-    return Choices(
-        rules=list(Rule.objects.order_by("code").values_list("pk", "code", "name")),
-        departments=list(departments.values_list("pk", "name")),
-    )
+
+    def choices() -> Choices:
+        return Choices(
+            rules=list(Rule.objects.order_by("code").values_list("pk", "code", "name")),
+            departments=list(departments.values_list("pk", "name")),
+        )
+
+    return cache.get_or_set(f"supervision:choices:{cache_scope(user)}", timeout=CHOICES_SECONDS, default=choices)
 
 
 def open_alerts(user, filters: dict) -> QuerySet[Alert]:
@@ -224,11 +233,7 @@ def _worst_first(tally: Tally):
 def open_counts(user, choices: Choices, *, version: str) -> OpenCounts:
     """Open red and yellow cards by department and by rule, worst first (``version``: ``alerts_version()``)."""
     key = f"supervision:open-counts:{cache_scope(user)}:{choices.digest}:{version}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = _open_counts(user, choices)
-        cache.set(key, counts, CACHE_SECONDS)
-    return counts
+    return cache.get_or_set(key, timeout=CACHE_SECONDS, default=lambda: _open_counts(user, choices))
 
 
 def _open_counts(user, choices: Choices) -> OpenCounts:
@@ -268,17 +273,23 @@ class Health:
     last_beat_at: datetime | None
 
 
-def health(counts: OpenCounts) -> Health:
-    """Open camera (V1) and exchange (X1) alerts, from the counts, and when the sweep and beat last ran."""
+def _last_runs() -> tuple[datetime | None, datetime | None]:
     beats = dict(Heartbeat.objects.filter(name__in=[SWEEP_HEARTBEAT, BEAT_HEARTBEAT]).values_list("name", "beat_at"))
     last_sweep = beats.get(SWEEP_HEARTBEAT)
     if last_sweep is None:
         # The sweep's own entries have no actor; the newest is among the last ids written.
         last_sweep = AlertEvent.objects.filter(actor__isnull=True).order_by("-pk").values_list("at", flat=True).first()
+    return last_sweep, beats.get(BEAT_HEARTBEAT)
+
+
+def health(counts: OpenCounts) -> Health:
+    """Open camera (V1) and exchange (X1) alerts, from the counts, and when the sweep and beat last
+    ran (at most ``HEALTH_SECONDS`` old: they run every minute)."""
+    last_sweep, last_beat = cache.get_or_set("supervision:last-runs", timeout=HEALTH_SECONDS, default=_last_runs)
     return Health(
         open_by_rule={code: counts.by_rule_code.get(code, 0) for code in HEALTH_RULES},
         last_sweep_at=last_sweep,
-        last_beat_at=beats.get(BEAT_HEARTBEAT),
+        last_beat_at=last_beat,
     )
 
 
@@ -287,11 +298,7 @@ def alert_trend(user, *, days: int = TREND_DAYS, today: date | None = None) -> d
     (at most ``TREND_SECONDS`` old)."""
     today = today or timezone.localdate()
     key = f"supervision:trend:{cache_scope(user)}:{today.isoformat()}:{days}"
-    trend = cache.get(key)
-    if trend is None:
-        trend = _alert_trend(user, days=days, today=today)
-        cache.set(key, trend, TREND_SECONDS)
-    return trend
+    return cache.get_or_set(key, timeout=TREND_SECONDS, default=lambda: _alert_trend(user, days=days, today=today))
 
 
 def _alert_trend(user, *, days: int, today: date) -> dict:
