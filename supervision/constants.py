@@ -67,3 +67,6 @@ class Grade(models.IntegerChoices):
 
 # 差评: the grades that open a return visit and a rectification (rule E1).
 BAD_GRADES = (Grade.DISSATISFIED, Grade.VERY_DISSATISFIED)
+
+# The heartbeat (portal.Heartbeat) each sweep records: the dashboard shows when it last ran.
+SWEEP_HEARTBEAT = "sweep"

@@ -10,6 +10,7 @@ from portal.selectors import handled_department_ids
 
 from .constants import (
     OPEN_ALERT_STATES,
+    AlertState,
     ComplaintAbout,
     ComplaintSource,
     ComplaintState,
@@ -93,9 +94,25 @@ class Alert(AlertFlow):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "level", "raised_at"], name="alert_dashboard"),
+            # The dashboard's live list in its order (selectors.dashboard.LIST_ORDER), and its tallies
+            # by department, rule and level (a head's by prefix).
+            models.Index(
+                fields=["level", "raised_at", "id"], condition=Q(state__in=OPEN_ALERT_STATES), name="alert_open_queue"
+            ),
+            models.Index(
+                fields=["department", "rule", "level"],
+                condition=Q(state__in=OPEN_ALERT_STATES),
+                name="alert_open_tally",
+            ),
             models.Index(fields=["department", "state"], name="alert_department"),
-            models.Index(fields=["raised_at"], name="alert_raised"),
+            # The 30-day trend, read off the index alone.
+            models.Index(fields=["raised_at"], include=["level", "department"], name="alert_trend"),
+            # The sweep: alerts an inspector closed while their condition held.
+            models.Index(
+                fields=["rule", "subject", "subject_id", "level"],
+                condition=Q(state=AlertState.CLOSED, cleared_at__isnull=True),
+                name="alert_closed_by_hand",
+            ),
         ]
 
     def __str__(self):

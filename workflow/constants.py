@@ -31,6 +31,8 @@ OPEN_STATES = (
 )
 # States in which the promised-time clock runs (DESIGN.md §4's "clock" column).
 RUNNING_STATES = (CaseState.ACCEPTED, CaseState.REVIEWING)
+# States in which the department holds the case at one of its flowchart's steps.
+STEP_STATES = (*RUNNING_STATES, CaseState.APPROVED, CaseState.DENIED)
 # States that wait for the applicant rather than for staff.
 APPLICANT_STATES = (CaseState.SUPPLEMENT, CaseState.RETURNED)
 

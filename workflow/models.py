@@ -9,7 +9,16 @@ from guardian.shortcuts import get_objects_for_user
 
 from portal.models import HANDLE_CASES, Department
 
-from .constants import OPEN_STATES, Channel, DocumentKind, NotificationKind, PauseKind
+from .constants import (
+    OPEN_STATES,
+    RUNNING_STATES,
+    STEP_STATES,
+    CaseState,
+    Channel,
+    DocumentKind,
+    NotificationKind,
+    PauseKind,
+)
 from .flows import CaseFlow
 
 
@@ -150,6 +159,29 @@ class Case(CaseFlow):
             models.Index(F("department"), URGENCY, F("id"), name="case_inbox_due", condition=Q(state__in=OPEN_STATES)),
             models.Index(URGENCY, F("id"), name="case_all_due", condition=Q(state__in=OPEN_STATES)),
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+            # The supervision sweep's rules (supervision/rules/cases.py), each reading a narrow
+            # range of open cases rather than the whole table (bench/b4_sweep.py).
+            # T1: the running cases by time limit and deadline, one range per time limit.
+            models.Index(
+                fields=["time_limit_days", "deadline_at"],
+                condition=Q(state__in=RUNNING_STATES),
+                name="case_running_due",
+            ),
+            # T2: the cases at a step, past the step's own deadline.
+            models.Index(fields=["step_deadline_at"], condition=Q(state__in=STEP_STATES), name="case_step_due"),
+            # S1: applications waiting at intake.
+            models.Index(fields=["submitted_at"], condition=Q(state=CaseState.SUBMITTED), name="case_intake_waiting"),
+            # R1 and G1: the few open cases returned, or asked for materials more than once.
+            models.Index(
+                fields=["return_count"], condition=Q(state__in=OPEN_STATES, return_count__gte=1), name="case_returned"
+            ),
+            models.Index(
+                fields=["supplement_count"],
+                condition=Q(state__in=OPEN_STATES, supplement_count__gte=2),
+                name="case_resupplemented",
+            ),
+            # F1: cases concluded with a fee charged.
+            models.Index(fields=["concluded_at"], condition=Q(fee_charged__gt=0), name="case_fee_charged"),
         ]
 
     def __str__(self):
@@ -225,6 +257,12 @@ class Pause(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case"], condition=Q(kind=PauseKind.EXTENSION), name="pause_one_extension_per_case"
+            ),
+        ]
+        # H1: the suspensions still running.
+        indexes = [
+            models.Index(
+                fields=["case"], condition=Q(kind=PauseKind.SUSPENSION, ended_at__isnull=True), name="pause_suspended"
             ),
         ]
 

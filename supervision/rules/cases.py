@@ -8,13 +8,19 @@ import math
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Case as Switch
-from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from powers.models import PowerItem, Step
-from workflow.constants import OPEN_STATES, RUNNING_STATES, STATUTORY_EXTENSION_DAYS, CaseState, PauseKind
+from workflow.constants import (
+    OPEN_STATES,
+    RUNNING_STATES,
+    STATUTORY_EXTENSION_DAYS,
+    STEP_STATES,
+    CaseState,
+    PauseKind,
+)
 from workflow.models import Case, Pause, SupplementRequest
 
 from ..constants import Level
@@ -22,8 +28,6 @@ from .common import any_of, findings, level_of, start_of, started_before
 
 # Event rules (refusals, fees) look back this far: older events were alerted when they happened.
 EVENT_WINDOW = timedelta(days=30)
-# States in which the department holds the case at one of its steps (rule T2).
-STEP_STATES = (*RUNNING_STATES, CaseState.APPROVED, CaseState.DENIED)
 
 
 def longest_time_limit() -> int:
@@ -35,27 +39,27 @@ def longest_time_limit() -> int:
 def case_deadline(rule, at, calendar):
     """T1: yellow when at most max(1, ⌈yellow × time limit⌉) working days are left; red when overdue."""
     running = Case.objects.filter(state__in=RUNNING_STATES, deadline_at__isnull=False)
-    today = timezone.localdate(at)
     red = Q(deadline_at__lt=at) if rule.red_threshold is not None else None
     yellow = None
     if rule.yellow_threshold:
         # Decimal, not float: ⌈share × limit⌉ must be exact (7 / 0.14 is 49.99… in floating point).
         share = Decimal(rule.yellow_threshold)
-        # Days left k = max(1, ⌈share × limit⌉) grows with the limit: one cut-off per k, chosen by
-        # the case's limit; the widest cut-off bounds the index range scanned.
+        today = timezone.localdate(at)
+        cutoffs = {}
+
+        def cutoff(limit: int):
+            left = max(1, math.ceil(share * limit))
+            if left not in cutoffs:
+                cutoffs[left] = start_of(calendar.add_working_days(today, left) + timedelta(days=1))
+            return cutoffs[left]
+
+        # One range of the index case_running_due (time limit, deadline) per time limit: a single
+        # range up to the widest cut-off would read most running cases of a short time limit.
         longest = longest_time_limit()
-        widest = max(1, math.ceil(share * longest))
-        cutoffs = [(k, start_of(calendar.add_working_days(today, k) + timedelta(days=1))) for k in range(1, widest + 1)]
-        bound = Switch(
-            *(When(time_limit_days__lte=math.floor(k / share), then=Value(cut)) for k, cut in cutoffs[:-1]),
-            default=Value(cutoffs[-1][1]),
-            output_field=DateTimeField(),
-        )
-        running = running.filter(deadline_at__lt=cutoffs[-1][1])
-        yellow = Q(deadline_at__lt=bound)
-    elif red is not None:
-        running = running.filter(red)
-    return findings(running, level_of(red, yellow)).exclude(finding_level="")
+        yellow = any_of(Q(time_limit_days=limit, deadline_at__lt=cutoff(limit)) for limit in range(longest + 1))
+        yellow |= Q(time_limit_days__gt=longest, deadline_at__lt=cutoff(longest))
+    late = running.filter(any_of([q for q in (red, yellow) if q is not None]))
+    return findings(late, level_of(red, yellow))
 
 
 def step_deadline(rule, at, calendar):
@@ -66,8 +70,13 @@ def step_deadline(rule, at, calendar):
     and suspensions are nobody's step.
     """
     today = timezone.localdate(at)
-    limits = sorted(set(Step.objects.values_list("days_limit", flat=True).distinct()))
+    limits = Step.objects.order_by().values_list("days_limit", flat=True).distinct()
     running = Case.objects.filter(state__in=STEP_STATES, step__isnull=False, step_started_at__isnull=False)
+    multiples = [m for m in (rule.yellow_threshold, rule.red_threshold) if m is not None]
+    if multiples and min(multiples) >= 1:
+        # Past at least its limit, the case is past the step's own deadline (kept on the row and
+        # indexed by case_step_due): that range first, then the limits.
+        running = running.filter(step_deadline_at__lt=start_of(today))
 
     def past(multiple):
         if multiple is None:
@@ -132,7 +141,7 @@ def suspensions(rule, at, calendar):
         open_pauses = Pause.objects.filter(kind=PauseKind.SUSPENSION, ended_at__isnull=True)
         overdue = any_of(
             Q(days=days, started_at__lt=start_of(calendar.first_start_in_time(today, int(days * rule.red_threshold))))
-            for days in set(open_pauses.values_list("days", flat=True))
+            for days in open_pauses.order_by().values_list("days", flat=True).distinct()
         )
         red = Q(pk__in=open_pauses.filter(overdue).values("case_id"))
     yellow = Q(pk__isnull=False) if rule.yellow_threshold else None

@@ -29,7 +29,7 @@ from portal.models import Department, Heartbeat
 from portal.roles import Role
 from portal.selectors import handled_department_ids
 
-from ..constants import AlertState, Level
+from ..constants import SWEEP_HEARTBEAT, AlertState, Level
 from ..models import Alert, AlertEvent, Rule, SupervisionOrder
 
 SUPERVISION_ROLES = (Role.INSPECTOR, Role.DEPT_HEAD)
@@ -38,7 +38,6 @@ TREND_DAYS = 30
 # The rules whose open alerts say the system itself is unwell: cameras offline, the exchange stuck.
 HEALTH_RULES = ("V1", "X1")
 # The sweep may record its own heartbeat under this name; until it does, its last trail entry tells.
-SWEEP_HEARTBEAT = "sweep"
 BEAT_HEARTBEAT = "beat"
 # An upper bound only: the cache keys change with every alert event.
 CACHE_SECONDS = 15 * 60
@@ -275,11 +274,7 @@ class Health:
 
 def _last_runs() -> tuple[datetime | None, datetime | None]:
     beats = dict(Heartbeat.objects.filter(name__in=[SWEEP_HEARTBEAT, BEAT_HEARTBEAT]).values_list("name", "beat_at"))
-    last_sweep = beats.get(SWEEP_HEARTBEAT)
-    if last_sweep is None:
-        # The sweep's own entries have no actor; the newest is among the last ids written.
-        last_sweep = AlertEvent.objects.filter(actor__isnull=True).order_by("-pk").values_list("at", flat=True).first()
-    return last_sweep, beats.get(BEAT_HEARTBEAT)
+    return beats.get(SWEEP_HEARTBEAT), beats.get(BEAT_HEARTBEAT)
 
 
 def health(counts: OpenCounts) -> Health:
