@@ -20,14 +20,11 @@ itself and reports the process's peak resident memory, VmHWM, as bench/peak.py d
 Then every query of a sweep of each rule, under EXPLAIN ANALYZE (``--plans`` prints the plans),
 naming the sequential scans of the large tables. The variants (``--variants``):
 
-- shipped: the code as it is;
-- indexes: with the indexes of ``proposed_indexes()``, created by hand in this database (no
-  migration) and dropped at the end;
-- proposed: those indexes, and T1, T2 and H1's queries reshaped so that they use them
-  (``PROPOSED``; the same findings as shipped, checked on the bench's data by ``compare_findings``);
-- set-based: as proposed, and each rule's findings computed once into a temporary table and turned
-  into alerts by INSERT … SELECT / UPDATE … FROM (``set_based_apply``; the same alerts and events as
-  shipped, checked by ``compare_apply``, and the sweep tests pass with it:
+- shipped: the code as it is (the indexes of migrations workflow 0005 and supervision 0002, the
+  evaluators reading narrow ranges of them, alerts matched to findings by EXISTS);
+- set-based: each rule's findings computed once into a temporary table and turned into alerts by
+  INSERT … SELECT / UPDATE … FROM (``set_based_apply``; the same alerts and events as shipped,
+  checked by ``compare_apply``, and the sweep tests pass with it:
   ``PYTHONPATH=. pytest -p bench.b4_sweep tests/supervision`` on PostgreSQL).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_b4 python bench/b4_sweep.py --cases 2000 --runs 1
@@ -49,160 +46,11 @@ from bench.setup import ROOT, django_setup  # noqa: E402
 
 CROSSED = 1000
 CLOSED_STATES = ("concluded", "not_accepted", "withdrawn")
-# Above this, the sweeps as shipped that compare_apply needs take hours (their NOT IN subqueries).
-COMPARE_UP_TO = 200_000
 VARIANTS = {
     "shipped": "as shipped",
-    "indexes": "with the proposed indexes (created by hand)",
-    "proposed": "with the proposed indexes and the evaluators' queries reshaped to use them",
-    "set-based": "as proposed, and each rule's findings computed once and applied by INSERT … SELECT / UPDATE … FROM",
+    "set-based": "each rule's findings computed once and applied by INSERT … SELECT / UPDATE … FROM",
 }
 LARGE_TABLES = ("workflow_case", "supervision_alert", "workflow_pause", "workflow_supplementrequest")
-
-
-def proposed_indexes() -> dict:
-    """The indexes the rules need (model → indexes), as they would go into the models' Meta."""
-    from django.db.models import Index, Q
-
-    from supervision.models import Alert
-    from supervision.rules.cases import STEP_STATES
-    from workflow.constants import OPEN_STATES, RUNNING_STATES, CaseState, PauseKind
-    from workflow.models import Case, Pause
-
-    return {
-        Case: [
-            # T1: the running cases by time limit and deadline: one tight range per time limit (the plain
-            # deadline index also holds every closed case's deadline).
-            Index(
-                fields=["time_limit_days", "deadline_at"],
-                condition=Q(state__in=RUNNING_STATES),
-                name="case_running_due",
-            ),
-            # T2: the cases at a step, by the step's own deadline (past it is the least a T2 finding needs).
-            Index(fields=["step_deadline_at"], condition=Q(state__in=STEP_STATES), name="case_step_due"),
-            # S1: the applications waiting at intake, oldest first.
-            Index(fields=["submitted_at"], condition=Q(state=CaseState.SUBMITTED), name="case_intake_waiting"),
-            # R1, G1: the few open cases returned, or asked for materials more than once.
-            Index(
-                fields=["return_count"], condition=Q(state__in=OPEN_STATES, return_count__gte=1), name="case_returned"
-            ),
-            Index(
-                fields=["supplement_count"],
-                condition=Q(state__in=OPEN_STATES, supplement_count__gte=2),
-                name="case_resupplemented",
-            ),
-            # F1: the cases concluded with a fee charged.
-            Index(fields=["concluded_at"], condition=Q(fee_charged__gt=0), name="case_fee_charged"),
-        ],
-        Pause: [
-            # H1: the suspensions still running.
-            Index(
-                fields=["case"], condition=Q(kind=PauseKind.SUSPENSION, ended_at__isnull=True), name="pause_suspended"
-            ),
-        ],
-        Alert: [
-            # Every rule: the alerts an inspector closed while their condition held.
-            Index(
-                fields=["rule", "subject", "subject_id", "level"],
-                condition=Q(state="closed", cleared_at__isnull=True),
-                name="alert_closed_by_hand",
-            ),
-        ],
-    }
-
-
-# The evaluators' queries reshaped to use those indexes (same findings: checked by compare_findings) --
-
-
-def proposed_case_deadline(rule, at, calendar):
-    """T1 as shipped, plus the same condition spelt as one range per time limit L:
-    (time_limit_days = L and deadline_at < the cut-off of L's ⌈share × L⌉ working days)."""
-    import math
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from supervision.rules import cases
-    from supervision.rules.common import any_of, start_of
-
-    found = cases.case_deadline(rule, at, calendar)
-    if not rule.yellow_threshold:
-        return found
-    share, today, longest = Decimal(rule.yellow_threshold), timezone.localdate(at), cases.longest_time_limit()
-    cutoffs = {}
-
-    def cutoff(limit: int):
-        k = max(1, math.ceil(share * limit))
-        if k not in cutoffs:
-            cutoffs[k] = start_of(calendar.add_working_days(today, k) + timedelta(days=1))
-        return cutoffs[k]
-
-    ranges = [Q(time_limit_days=limit, deadline_at__lt=cutoff(limit)) for limit in range(longest + 1)]
-    ranges.append(Q(time_limit_days__gt=longest, deadline_at__lt=cutoff(longest)))
-    return found.filter(any_of(ranges))
-
-
-def proposed_step_deadline(rule, at, calendar):
-    """T2 as shipped, but past at least one step limit is first looked up by the step's own deadline
-    (whatever is past yellow × or red × its limit, multiples of at least 1, is past the step deadline);
-    and the distinct step limits without the model's ordering (which made DISTINCT return every step)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from powers.models import Step
-    from supervision.rules.cases import STEP_STATES
-    from supervision.rules.common import any_of, findings, level_of, start_of, started_before
-    from workflow.models import Case
-
-    today = timezone.localdate(at)
-    limits = sorted(Step.objects.order_by().values_list("days_limit", flat=True).distinct())
-    running = Case.objects.filter(state__in=STEP_STATES, step__isnull=False, step_started_at__isnull=False)
-    multiples = [m for m in (rule.yellow_threshold, rule.red_threshold) if m is not None]
-    if multiples and min(multiples) >= 1:
-        running = running.filter(step_deadline_at__lt=start_of(today))
-
-    def past(multiple):
-        if multiple is None:
-            return None
-        return any_of(
-            Q(step__days_limit=limit) & started_before("step_started_at", calendar, today, int(multiple * limit))
-            for limit in limits
-        )
-
-    red, yellow = past(rule.red_threshold), past(rule.yellow_threshold)
-    return findings(running.filter(any_of([q for q in (red, yellow) if q is not None])), level_of(red, yellow))
-
-
-def proposed_suspensions(rule, at, calendar):
-    """H1 as shipped, the distinct expected days read without the Pause ordering (a join to every case)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from supervision.rules.common import any_of, findings, level_of, start_of
-    from workflow.constants import CaseState, PauseKind
-    from workflow.models import Case, Pause
-
-    today = timezone.localdate(at)
-    suspended = Case.objects.filter(state=CaseState.SUSPENDED)
-    red = None
-    if rule.red_threshold:
-        open_pauses = Pause.objects.filter(kind=PauseKind.SUSPENSION, ended_at__isnull=True)
-        overdue = any_of(
-            Q(days=days, started_at__lt=start_of(calendar.first_start_in_time(today, int(days * rule.red_threshold))))
-            for days in open_pauses.order_by().values_list("days", flat=True).distinct()
-        )
-        red = Q(pk__in=open_pauses.filter(overdue).values("case_id"))
-    yellow = Q(pk__isnull=False) if rule.yellow_threshold else None
-    return findings(suspended, level_of(red, yellow)).exclude(finding_level="")
-
-
-PROPOSED = {
-    "case_deadline": proposed_case_deadline,
-    "step_deadline": proposed_step_deadline,
-    "suspensions": proposed_suspensions,
-}
 
 
 # The sweep's _apply, set-based: each rule's findings computed once into a temporary table, then one
@@ -349,44 +197,11 @@ SHIPPED = {}
 
 
 def install(variant: str) -> None:
-    """In this process, the evaluators and apply of ``variant`` (any but "proposed" and "set-based": as shipped)."""
-    from dataclasses import replace
-
-    from supervision.rules import EVALUATORS
+    """In this process, the sweep's apply of ``variant``."""
     from supervision.services import sweep
 
-    for name, function in PROPOSED.items():
-        SHIPPED.setdefault(name, EVALUATORS[name].function)
-        wanted = function if variant in ("proposed", "set-based") else SHIPPED[name]
-        EVALUATORS[name] = replace(EVALUATORS[name], function=wanted)
     SHIPPED.setdefault("_apply", sweep._apply)
     sweep._apply = set_based_apply if variant == "set-based" else SHIPPED["_apply"]
-
-
-def compare_findings(moments: list) -> list[str]:
-    """Where the proposed evaluators find other (subject, level) pairs than the shipped ones."""
-    from supervision.models import Rule
-    from supervision.rules import EVALUATORS
-    from workflow.calendar import WorkingCalendar
-
-    differences = []
-    install("shipped")
-    for rule in Rule.objects.filter(evaluator__in=list(PROPOSED)):
-        shipped = EVALUATORS[rule.evaluator].function
-        for moment in moments:
-            calendar = WorkingCalendar()
-            pairs = [
-                set(function(rule, moment, calendar).values_list("finding_subject", "finding_level"))
-                for function in (shipped, PROPOSED[rule.evaluator])
-            ]
-            if pairs[0] != pairs[1]:
-                differences.append(
-                    f"{rule.code} at {moment.isoformat()}: {len(pairs[0] - pairs[1])} only shipped, "
-                    f"{len(pairs[1] - pairs[0])} only proposed"
-                )
-            else:
-                differences.append(f"{rule.code} at {moment.isoformat()}: the same {len(pairs[0]):,} findings")
-    return differences
 
 
 # The sweep in a process of its own ---------------------------------------------------------------
@@ -489,28 +304,6 @@ def crossed_alerted(chosen: list) -> int:
 
     ids = [pk for pk, _deadline in chosen]
     return Alert.objects.open().filter(rule__code="T1", level="red", subject_id__in=ids).count()
-
-
-def set_indexes(present: bool) -> list[str]:
-    """Create or drop the proposed indexes in this database (no migration); their SQL back."""
-    from django.db import connection
-
-    created = []
-    for model, indexes in proposed_indexes().items():
-        with connection.cursor() as cursor:
-            existing = connection.introspection.get_constraints(cursor, model._meta.db_table)
-        for index in indexes:
-            if (index.name in existing) == present:
-                continue
-            with connection.schema_editor(atomic=False) as editor:
-                if present:
-                    started = time.perf_counter()
-                    editor.add_index(model, index)
-                    created.append(f"{index.create_sql(model, editor)}  ({time.perf_counter() - started:.1f} s)")
-                else:
-                    editor.remove_index(model, index)
-    sql("ANALYZE")
-    return created
 
 
 # EXPLAIN ANALYZE ---------------------------------------------------------------------------------
@@ -702,7 +495,6 @@ def main():
         f"database: PostgreSQL {version} {settings.DATABASES['default']['NAME']} (work_mem {work_mem})  "
         f"items: {args.items}  runs: {args.runs}  moment: {b4_data.T0.isoformat()}"
     )
-    set_indexes(False)
     if not args.reuse:
         started = time.perf_counter()
         b4_data.reset()
@@ -710,7 +502,6 @@ def main():
         print(f"catalogue of {args.items} items in {time.perf_counter() - started:.0f} s")
     for size in args.cases:
         closed, history = int(size * args.closed), int(size * args.closed * args.history)
-        set_indexes(False)
         started = time.perf_counter()
         written = sql("SELECT count(*) FROM workflow_case WHERE state NOT IN %s", [CLOSED_STATES], fetch=True)[0][0]
         if args.reuse and written == size:
@@ -722,26 +513,13 @@ def main():
             print("  " + ", ".join(f"{state} {n:,}" for state, n in made["states"].items()))
             print("  " + ", ".join(f"{table} {n:,} rows {mb}" for table, (n, mb) in made["sizes"].items()))
         history_max = sql("SELECT max(id) FROM supervision_alert WHERE raised_at < %s", [b4_data.T0], fetch=True)[0][0]
-        try:
-            for variant in args.variants:
-                for line in set_indexes(variant != "shipped"):
-                    print(f"  {line}")
+        for variant in args.variants:
+            if variant == "set-based":
                 moments = [b4_data.T0, b4_data.T0 + timedelta(hours=14, seconds=30), b4_data.T0 + timedelta(days=6)]
-                if variant == "proposed":
-                    for line in compare_findings(moments):
-                        print(f"  {line}")
-                if variant == "set-based" and size <= COMPARE_UP_TO:
-                    forget_alerts(history_max or 0)
-                    print(f"  set-based against shipped, sweeps at {len(moments)} moments: {compare_apply(moments)}")
-                elif variant == "set-based":
-                    print(
-                        f"  set-based against shipped: compared up to {COMPARE_UP_TO:,} open cases only "
-                        "(the sweeps as shipped take too long above)"
-                    )
-                print(f"\n{size:,} open cases (+ {closed:,} closed) — {VARIANTS[variant]}", flush=True)
-                bench_variant(args, variant, history_max or 0)
-        finally:
-            set_indexes(False)
+                forget_alerts(history_max or 0)
+                print(f"  set-based against shipped, sweeps at {len(moments)} moments: {compare_apply(moments)}")
+            print(f"\n{size:,} open cases (+ {closed:,} closed) — {VARIANTS[variant]}", flush=True)
+            bench_variant(args, variant, history_max or 0)
 
 
 if __name__ == "__main__":

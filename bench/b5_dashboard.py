@@ -4,7 +4,7 @@ Target (../shared/BENCH.md): p95 <= 200 ms at 1,000,000 cases and 50,000 open al
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_b5
     python bench/b5_dashboard.py                    # 20k cases / 1k open alerts, 100k / 5k
-    python bench/b5_dashboard.py --full --indexes   # 100k / 5k, 1M / 50k; and with the proposed indexes
+    python bench/b5_dashboard.py --full             # 100k / 5k, 1M / 50k
 
 Each size is written straight into PostgreSQL (INSERT … SELECT over generate_series, no ORM):
 the cases, spread over 600 items of 60 departments; the open alerts (95% on cases, the rest
@@ -15,9 +15,7 @@ gunicorn serves ``bench.settings`` and closed-loop clients, logged in, ask for: 
 dashboard of an inspector, its live part through htmx (pages 1–20 and the filters in turn), and
 the dashboard of one department's head; the inspector's two again while an alert event is
 written every 50 ms (every request then misses the caches: the worst case). The page's queries
-are EXPLAINed as after a change (``--explain`` prints the plans). ``--indexes`` measures again
-with the indexes proposed in docs/performance.md, created in this database only and dropped
-afterwards.
+are EXPLAINed as after a change (``--explain`` prints the plans).
 """
 
 import argparse
@@ -41,20 +39,6 @@ FULL = [(100_000, 5_000), (1_000_000, 50_000)]
 ITEMS = 600
 INSPECTOR, HEAD, APPLICANT = "b5-inspector", "b5-head", "b5-citizen"
 OPEN = "('open', 'acknowledged', 'ordered', 'answered', 'escalated')"
-
-# What the dashboard's queries would want (see docs/performance.md, "Dashboard (B5)").
-PROPOSED_INDEXES = {
-    # The list's order over the open alerts: a page of 50 is read off the index, not sorted.
-    "b5_alert_open_queue": f"""CREATE INDEX b5_alert_open_queue ON supervision_alert (level, raised_at, id)
-        WHERE state IN {OPEN}""",
-    # The tallies: an index-only scan in GROUP BY order (and a head's departments as a prefix).
-    "b5_alert_open_tally": f"""CREATE INDEX b5_alert_open_tally ON supervision_alert (department_id, rule_id, level)
-        WHERE state IN {OPEN}""",
-    # The trend: an index-only scan over 30 days instead of a bitmap heap scan (replaces alert_raised).
-    "b5_alert_raised_level": """CREATE INDEX b5_alert_raised_level ON supervision_alert (raised_at)
-        INCLUDE (level, department_id)""",
-}
-
 
 # Data ------------------------------------------------------------------------------------------
 
@@ -379,7 +363,6 @@ def main():
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--explain", action="store_true", help="print the whole plans")
-    parser.add_argument("--indexes", action="store_true", help="measure again with the proposed indexes")
     parser.add_argument("--size", action="append", help="CASES:OPEN_ALERTS instead of the default sizes (repeatable)")
     parser.add_argument("--reuse", action="store_true", help="keep the data in the database if it has this size")
     args = parser.parse_args()
@@ -397,8 +380,6 @@ def main():
         f"gunicorn workers: {args.workers}  requests per measure: {args.requests}"
     )
     call_command("migrate", verbosity=0)
-    for name in PROPOSED_INDEXES:
-        _sql(f"DROP INDEX IF EXISTS {name}")
     sizes = [tuple(int(n) for n in size.split(":")) for size in args.size] if args.size else None
     for cases, open_alerts in sizes or (FULL if args.full else SMALL):
         counts = _table_counts()
@@ -408,28 +389,17 @@ def main():
             made = generate(cases, open_alerts)
             print(f"\n{cases:,} cases, {open_alerts:,} open alerts: generated in {made.pop('seconds'):.0f} s: {made}")
         department_id = Department.objects.get(code="BENCH-01").pk
-        variants = [("as migrated", [])] + (
-            [("with the proposed indexes", list(PROPOSED_INDEXES))] if args.indexes else []
-        )
-        for variant, indexes in variants:
-            for name in indexes:
-                _sql(PROPOSED_INDEXES[name])
-            if indexes:
-                _sql("ANALYZE supervision_alert")
-            print(f" {variant}")
-            explain(args.explain)
-            costs(department_id)
-            port = free_port()
-            server = serve(port, args.workers)
-            try:
-                results = measure(port, args, department_id)
-            finally:
-                server.terminate()
-                server.wait()
-            for label, result in results.items():
-                print("  " + result.row(label))
-            for name in indexes:
-                _sql(f"DROP INDEX IF EXISTS {name}")
+        explain(args.explain)
+        costs(department_id)
+        port = free_port()
+        server = serve(port, args.workers)
+        try:
+            results = measure(port, args, department_id)
+        finally:
+            server.terminate()
+            server.wait()
+        for label, result in results.items():
+            print("  " + result.row(label))
 
 
 if __name__ == "__main__":
