@@ -38,7 +38,6 @@ SMALL = [(20_000, 1_000), (100_000, 5_000)]
 FULL = [(100_000, 5_000), (1_000_000, 50_000)]
 ITEMS = 600
 INSPECTOR, HEAD, APPLICANT = "b5-inspector", "b5-head", "b5-citizen"
-OPEN = "('open', 'acknowledged', 'ordered', 'answered', 'escalated')"
 
 # Data ------------------------------------------------------------------------------------------
 
