@@ -41,14 +41,16 @@ ENTRIES = [
     NavEntry(_("My cases"), "workflow:my_cases", frozenset({Role.CITIZEN})),
     NavEntry(_("Complaints"), "supervision:my_complaints", frozenset({Role.CITIZEN})),
     NavEntry(_("Workbench"), "workflow:workbench", CASE_HANDLERS | {Role.INSPECTOR}),
-    NavEntry(_("Penalty cases"), "workflow:penalties", frozenset({Role.LAW_ENFORCER, Role.DEPT_HEAD})),
+    NavEntry(_("Penalty cases"), "workflow:penalties", frozenset({Role.LAW_ENFORCER, Role.DEPT_HEAD, Role.INSPECTOR})),
     NavEntry(_("Supervision"), "supervision:dashboard", SUPERVISORS),
     NavEntry(_("Complaints"), "supervision:complaints", SUPERVISORS),
     NavEntry(_("Ratings"), "supervision:ratings", SUPERVISORS),
     NavEntry(_("Statistics"), "supervision:stats", SUPERVISORS),
     NavEntry(_("Scores"), "supervision:scores", SUPERVISORS),
+    NavEntry(_("Penalty statistics"), "workflow:penalty_stats", SUPERVISORS),
     NavEntry(_("Hall video"), "video:wall", frozenset({Role.INSPECTOR})),
     NavEntry(_("Rankings"), "supervision:rankings"),
+    NavEntry(_("Penalty decisions"), "workflow:public_penalties"),
     NavEntry(_("Administration"), "admin:index", STAFF),
 ]
 

@@ -70,3 +70,31 @@ class Channel(models.TextChoices):
 STATUTORY_EXTENSION_DAYS = 10
 # The intake clock: an application must be accepted, refused or sent for supplement within this.
 INTAKE_WORKING_DAYS = 1
+
+
+class PenaltyState(models.TextChoices):
+    """The penalty case of DESIGN.md §4 (行政处罚办件)."""
+
+    CLUE = "clue", _("Clue received")
+    REGISTERED = "registered", _("Registered")
+    NOT_REGISTERED = "not_registered", _("Not registered")
+    INVESTIGATING = "investigating", _("Under investigation")
+    INFORMED = "informed", _("Party informed")
+    HEARING = "hearing", _("Hearing")
+    DECIDED = "decided", _("Decided")
+    EXECUTED = "executed", _("Executed")
+    CLOSED = "closed", _("Closed")
+    REVOKED = "revoked", _("Registration revoked")
+
+
+# Registered and not yet decided: the 90-day clock of rule P3 runs.
+PENALTY_UNDECIDED_STATES = (
+    PenaltyState.REGISTERED,
+    PenaltyState.INVESTIGATING,
+    PenaltyState.INFORMED,
+    PenaltyState.HEARING,
+)
+# Decided: published on the external zone, counted in the discretion statistics.
+PENALTY_DECIDED_STATES = (PenaltyState.DECIDED, PenaltyState.EXECUTED, PenaltyState.CLOSED)
+# Administrative Penalty Law §60: a case is decided within 90 days of registration.
+PENALTY_DECISION_DAYS = 90

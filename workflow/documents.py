@@ -1,4 +1,4 @@
-"""The PDF documents issued on a case, in Chinese, with reportlab's built-in CJK font.
+"""The PDF documents issued on a case or a penalty case, in Chinese, with reportlab's built-in CJK font.
 
 STSong-Light is one of the Adobe CID fonts every PDF reader provides, so reportlab needs no font
 file (the intranet machines may have none) and the PDF stays small.
@@ -6,8 +6,10 @@ file (the intranet machines may have none) and the PDF stays small.
 
 from io import BytesIO
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -20,7 +22,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .constants import DocumentKind
-from .models import Case
+from .models import Case, PenaltyCase
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -84,6 +86,19 @@ def _body(case: Case, kind: str) -> list[str]:
     ]
 
 
+def _facts_table(facts: list) -> Table:
+    table = Table(
+        [[Paragraph(str(label), PLAIN), Paragraph(escape(value), PLAIN)] for label, value in facts],
+        colWidths=[30 * mm, 130 * mm],
+    )
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "#888888"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return table
+
+
+def _signature(department) -> list:
+    return [Spacer(0, 10 * mm), Paragraph(department.name, RIGHT), Paragraph(_day(timezone.now()), RIGHT)]
+
+
 def render_document(case: Case, kind: str) -> bytes:
     """The PDF of one of the case's documents, in the portal's language."""
     buffer = BytesIO()
@@ -96,11 +111,7 @@ def render_document(case: Case, kind: str) -> bytes:
             [_("Item"), f"{case.item.name}（{case.item.code}）"],
             [_("Department"), case.department.name],
         ]
-        table = Table(
-            [[Paragraph(str(label), PLAIN), Paragraph(value, PLAIN)] for label, value in facts],
-            colWidths=[30 * mm, 130 * mm],
-        )
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "#888888"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        table = _facts_table(facts)
         url = track_url(case)
         story = [
             Paragraph(case.department.name, TITLE),
@@ -124,12 +135,81 @@ def render_document(case: Case, kind: str) -> bytes:
                 ],
                 colWidths=[40 * mm, 120 * mm],
             ),
-            Spacer(0, 10 * mm),
-            Paragraph(case.department.name, RIGHT),
-            Paragraph(_day(timezone.now()), RIGHT),
+            *_signature(case.department),
         ]
-        document = SimpleDocTemplate(
-            buffer, pagesize=A4, title=f"{title} {case.number}", author=case.department.name, subject=case.number
+        _build(buffer, story, title, case)
+    return buffer.getvalue()
+
+
+def _build(buffer: BytesIO, story: list, title, case) -> None:
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, title=f"{title} {case.number}", author=case.department.name, subject=case.number
+    )
+    document.build(story)
+
+
+def yuan(amount) -> str:
+    """An amount as the catalogue shows it: 60001, or 60001.50 when there are fen."""
+    return floatformat(amount, "-2")
+
+
+def _penalty_body(case: PenaltyCase) -> list[str]:
+    standard = case.standard
+    paragraphs = [
+        _("Facts found: %(facts)s") % {"facts": case.facts},
+        _("The above violates the law; legal basis: %(basis)s") % {"basis": case.item.legal_basis},
+        _(
+            "Discretion standard applied: %(level)s circumstances (%(circumstances)s), a fine of %(min)s to %(max)s "
+            "yuan."
         )
-        document.build(story)
+        % {
+            "level": standard.get_level_display(),
+            "circumstances": standard.circumstances,
+            "min": yuan(standard.amount_min),
+            "max": yuan(standard.amount_max),
+        },
+        _("Decision: %(decision)s A fine of %(amount)s yuan is imposed.")
+        % {"decision": case.decision, "amount": yuan(case.amount)},
+    ]
+    if standard.other_sanctions:
+        paragraphs.append(_("Other sanctions: %(sanctions)s") % {"sanctions": standard.other_sanctions})
+    if case.out_of_range:
+        paragraphs.append(
+            _("Reasons for departing from the standard's range: %(justification)s")
+            % {"justification": case.justification}
+        )
+    paragraphs += [
+        _("Pay the fine within 15 days of receiving this decision (Administrative Penalty Law, Article 67)."),
+        _(
+            "If you disagree, you may apply for administrative reconsideration within 60 days, or bring an "
+            "administrative lawsuit before a people's court within 6 months, of receiving this decision."
+        ),
+    ]
+    return paragraphs
+
+
+def render_penalty_decision(case: PenaltyCase) -> bytes:
+    """行政处罚决定书: legal basis, the standard applied, the fine and the party's remedies."""
+    buffer = BytesIO()
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Administrative penalty decision")
+        facts = [
+            [_("Case number"), case.number],
+            [_("Party"), case.party_name],
+            [_("Identity card or credit code"), case.party_id_number],
+            [_("Address"), case.party_address or "—"],
+            [_("Cause"), f"{case.item.name}（{case.item.code}）"],
+        ]
+        story = [
+            Paragraph(case.department.name, TITLE),
+            Paragraph(str(title), TITLE),
+            Paragraph(case.number, RIGHT),
+            Spacer(0, 3 * mm),
+            _facts_table(facts),
+            Spacer(0, 6 * mm),
+            # What officers typed may hold "&" or "<", which Paragraph would read as markup.
+            *(Paragraph(escape(text), BODY) for text in _penalty_body(case)),
+            *_signature(case.department),
+        ]
+        _build(buffer, story, title, case)
     return buffer.getvalue()

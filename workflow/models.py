@@ -8,9 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
 from portal.models import HANDLE_CASES, Department
+from portal.roles import Role
+from portal.selectors import handled_department_ids
+from powers.constants import Level
 
 from .constants import (
     OPEN_STATES,
+    PENALTY_DECIDED_STATES,
+    PENALTY_UNDECIDED_STATES,
     RUNNING_STATES,
     STEP_STATES,
     CaseState,
@@ -20,6 +25,7 @@ from .constants import (
     PauseKind,
 )
 from .flows import CaseFlow
+from .penalty_flows import PenaltyCaseFlow
 
 
 class HolidayKind(models.TextChoices):
@@ -298,7 +304,11 @@ class TrailEntry(models.Model):
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="trail")
+    # One chain for both kinds of case: each entry belongs to exactly one of them.
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="trail")
+    penalty_case = models.ForeignKey(
+        "PenaltyCase", null=True, blank=True, on_delete=models.PROTECT, related_name="trail"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -318,13 +328,133 @@ class TrailEntry(models.Model):
         verbose_name = _("trail entry")
         verbose_name_plural = _("trail entries")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["case", "seq"], name="trail_case")]
+        indexes = [
+            models.Index(fields=["case", "seq"], name="trail_case"),
+            models.Index(fields=["penalty_case", "seq"], name="trail_penalty_case"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, penalty_case__isnull=True)
+                | Q(case__isnull=True, penalty_case__isnull=False),
+                name="trail_one_case",
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(name="trail_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
     def __str__(self):
-        return f"#{self.seq} {self.case_id} {self.action}"
+        return f"#{self.seq} {self.case_id or self.penalty_case_id} {self.action}"
+
+
+class PenaltyCaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PenaltyCaseQuerySet":
+        """Inspectors see every penalty case; officers and heads their departments' (a 404 otherwise)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(Role.INSPECTOR):
+            return self
+        return self.filter(department_id__in=handled_department_ids(user))
+
+    def decided(self) -> "PenaltyCaseQuerySet":
+        return self.filter(state__in=PENALTY_DECIDED_STATES)
+
+
+class PenaltyCase(PenaltyCaseFlow):
+    """行政处罚办件: from a clue to the closing of the case, under one penalty item's discretion standard."""
+
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    item = models.ForeignKey(
+        "powers.PowerItem",
+        verbose_name=_("cause (penalty item)"),
+        on_delete=models.PROTECT,
+        related_name="penalty_cases",
+        help_text=_("The penalty item the facts fall under; a change is recorded."),
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="penalty_cases"
+    )
+    party_name = models.CharField(_("party"), max_length=100)
+    party_id_number = models.CharField(
+        _("identity card or credit code"), max_length=18, help_text=_("Masked when the decision is published.")
+    )
+    party_mobile = models.CharField(_("mobile number"), max_length=11, blank=True)
+    party_address = models.CharField(_("address"), max_length=200, blank=True)
+    clue = models.TextField(_("clue"), help_text=_("Where the clue came from and what it says."))
+    facts = models.TextField(_("facts found"), blank=True)
+    level = models.CharField(_("circumstance level"), max_length=10, choices=Level.choices, blank=True)
+    standard = models.ForeignKey(
+        "powers.DiscretionStandard",
+        verbose_name=_("standard applied"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_amount = models.DecimalField(
+        _("proposed fine (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(_("fine decided (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # Kept by the services for rule P2, so that the sweep need not join the standards.
+    out_of_range = models.BooleanField(_("outside the standard's range"), default=False)
+    justification = models.TextField(_("justification for an amount outside the range"), blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+    reason = models.TextField(_("reason for not registering or revoking"), blank=True)
+    received_at = models.DateTimeField(_("clue received at"), default=timezone.now)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    informed_at = models.DateTimeField(_("party informed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The moments of the events rule P1 reports.
+    not_registered_at = models.DateTimeField(_("not registered at"), null=True, blank=True)
+    cause_changed_at = models.DateTimeField(_("cause last changed at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    decision_document = models.FileField(_("decision document"), upload_to="penalties/%Y/%m/", blank=True)
+    decision_sha256 = models.CharField(max_length=64, blank=True)
+    # As on Case: a form carries the revision it was shown, so a stale page acts on nothing.
+    revision = models.PositiveIntegerField(default=0)
+
+    objects = PenaltyCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("penalty case")
+        verbose_name_plural = _("penalty cases")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["department", "-received_at"], name="penalty_department"),
+            # P3: the undecided cases by registration; P1 and P2: the recent events.
+            models.Index(
+                fields=["registered_at"], condition=Q(state__in=PENALTY_UNDECIDED_STATES), name="penalty_undecided"
+            ),
+            models.Index(fields=["decided_at"], condition=Q(out_of_range=True), name="penalty_out_of_range"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CauseChange(models.Model):
+    """变更案由: the cause before and after, and why."""
+
+    case = models.ForeignKey(PenaltyCase, on_delete=models.PROTECT, related_name="cause_changes")
+    old_item = models.ForeignKey(
+        "powers.PowerItem", verbose_name=_("old cause"), on_delete=models.PROTECT, related_name="+"
+    )
+    new_item = models.ForeignKey(
+        "powers.PowerItem", verbose_name=_("new cause"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change of cause")
+        verbose_name_plural = _("changes of cause")
+        ordering = ["case", "changed_at"]
+
+    def __str__(self):
+        return f"{self.case} {self.old_item_id} → {self.new_item_id}"
 
 
 class Notification(models.Model):

@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal.zones import Routes
 
-from .views import citizen, workbench
+from .views import citizen, penalties, workbench
 
 app_name = "workflow"
 
@@ -16,6 +16,7 @@ routes = Routes(
         path("my/<str:number>/withdraw/", citizen.withdraw, name="withdraw"),
         path("my/<str:number>/documents/<int:document_id>/", citizen.document, name="my_document"),
         path("track/", citizen.track, name="track"),
+        path("public/penalties/", penalties.public_list, name="public_penalties"),
     ],
     internal=[
         path("workbench/", workbench.inbox, name="workbench"),
@@ -31,5 +32,11 @@ routes = Routes(
             workbench.document,
             name="workbench_document",
         ),
+        path("penalties/", penalties.case_list, name="penalties"),
+        path("penalties/new/", penalties.case_new, name="penalty_new"),
+        path("penalties/stats/", penalties.stats, name="penalty_stats"),
+        path("penalties/<str:number>/", penalties.case_detail, name="penalty_case"),
+        path("penalties/<str:number>/decision/", penalties.decision_document, name="penalty_decision"),
+        path("penalties/<str:number>/<str:action>/", penalties.transition, name="penalty_transition"),
     ],
 )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..constants import Subject
-from . import cases, people
+from . import cases, penalties, people
 
 REPORTED = "reported"
 
@@ -34,6 +34,9 @@ EVALUATORS = {
     "supplements": Evaluator(cases.supplements, Subject.CASE, clears=False),
     "suspensions": Evaluator(cases.suspensions, Subject.CASE, clears=True),
     "fees": Evaluator(cases.fees, Subject.CASE, clears=False),
+    "penalty_filing": Evaluator(penalties.penalty_filing, Subject.PENALTY_CASE, clears=False),
+    "penalty_amount": Evaluator(penalties.penalty_amount, Subject.PENALTY_CASE, clears=False),
+    "penalty_deadline": Evaluator(penalties.penalty_deadline, Subject.PENALTY_CASE, clears=True),
     "complaints": Evaluator(people.complaints, Subject.COMPLAINT, clears=True),
     "ratings": Evaluator(people.ratings, Subject.RATING, clears=True),
 }

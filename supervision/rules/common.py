@@ -14,13 +14,14 @@ def start_of(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
-def findings(queryset, level, detail=None):
-    """A queryset of cases as findings about themselves."""
+def findings(queryset, level, detail=None, case=None):
+    """A queryset of cases as findings about themselves; ``case`` is the licensing case the alert
+    links to (the case itself by default; a penalty case has none: ``Value(None)``)."""
     return queryset.values(
         finding_subject=F("pk"),
         finding_level=level,
         finding_department=F("department_id"),
-        finding_case=F("pk"),
+        finding_case=case if case is not None else F("pk"),
         finding_detail=detail if detail is not None else Value(""),
     )
 

@@ -43,7 +43,7 @@ def menu(client, settings):
     return links_for
 
 
-PUBLIC = {"/powers/catalogue/", "/workflow/track/", "/supervision/rankings/"}
+PUBLIC = {"/powers/catalogue/", "/workflow/track/", "/supervision/rankings/", "/workflow/public_penalties/"}
 HANDLING = {"/workflow/workbench/"}
 SUPERVISING = {
     "/supervision/dashboard/",
@@ -51,6 +51,7 @@ SUPERVISING = {
     "/supervision/ratings/",
     "/supervision/stats/",
     "/supervision/scores/",
+    "/workflow/penalty_stats/",
 }
 
 
@@ -69,7 +70,7 @@ SUPERVISING = {
         (lambda: UserFactory(role="law_enforcer"), PUBLIC | {"/workflow/penalties/"}),
         (
             lambda: UserFactory(role="inspector"),
-            PUBLIC | HANDLING | SUPERVISING | {"/video/wall/"},
+            PUBLIC | HANDLING | SUPERVISING | {"/video/wall/", "/workflow/penalties/"},
         ),
         (lambda: UserFactory(role="catalogue_admin", is_staff=True), PUBLIC | {"/admin/"}),
     ],

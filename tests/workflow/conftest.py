@@ -1,9 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import CitizenFactory, DepartmentFactory, PowerItemFactory, StaffFactory
+from tests.factories import CitizenFactory, DepartmentFactory, PowerItemFactory, StaffFactory, UserFactory
 from workflow.services.cases import Upload, case_file
 from workflow.services.holidays import holidays_seed_from_package
+from workflow.services.penalties import penalty_case_open
 
 # The smallest valid files of each accepted kind (the checks read content, not names).
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -79,3 +80,69 @@ def file_case(item, citizen):
         return case_file(**fields)
 
     return file
+
+
+# Penalty cases ------------------------------------------------------------------------------------
+
+STANDARDS = [
+    ("minor", "初次违法，违法经营时间不足一个月", 50000, 60000, "没收违法所得"),
+    ("general", "违法经营时间一个月以上不足三个月", 60001, 75000, "没收违法所得"),
+    ("serious", "违法经营时间三个月以上", 75001, 90000, "没收违法所得"),
+    ("severe", "造成人身伤害或者社会影响恶劣", 90001, 100000, "没收违法所得；涉嫌犯罪的，移送公安机关"),
+]
+
+
+def penalty_item_of(department, code: str, name: str):
+    """A published penalty item of ``department`` with the four-level standard above."""
+    item = PowerItemFactory(
+        published=True,
+        department=department,
+        code=code,
+        name=name,
+        category="CF",
+        legal_basis="《中华人民共和国食品安全法》第一百二十二条第一款",
+        legal_days=90,
+        promised_days=60,
+    )
+    for level, circumstances, low, high, other in STANDARDS:
+        item.standards.create(
+            level=level, circumstances=circumstances, amount_min=low, amount_max=high, other_sanctions=other
+        )
+    return item
+
+
+@pytest.fixture
+def penalty_item(department):
+    return penalty_item_of(department, "CF-YG-SJJ-0001", "对未取得食品经营许可从事食品经营活动的处罚")
+
+
+@pytest.fixture
+def enforcers(department, other_department):
+    """The people around a penalty case: its department's officer and head, and those who are not."""
+    return {
+        "officer": StaffFactory(role="law_enforcer", department=department, username="sjj-officer"),
+        "head": StaffFactory(role="dept_head", department=department, username="sjj-head"),
+        "clerk": StaffFactory(role="window_clerk", department=department, username="sjj-clerk"),
+        "other_officer": StaffFactory(role="law_enforcer", department=other_department, username="zjj-officer"),
+        "inspector": UserFactory(role="inspector", username="inspector"),
+    }
+
+
+@pytest.fixture
+def open_clue(penalty_item, enforcers):
+    """Record a clue against ``penalty_item`` as the department's officer."""
+
+    def open_(**overrides):
+        fields = {
+            "user": enforcers["officer"],
+            "item": penalty_item,
+            "party_name": "李四",
+            "party_id_number": "110101199001011237",
+            "party_mobile": "13912345678",
+            "party_address": "阳光区幸福路 8 号",
+            "clue": "群众举报：幸福路 8 号无证经营熟食。",
+            "client_address": "10.20.8.15",
+        } | overrides
+        return penalty_case_open(**fields)
+
+    return open_

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from portal.roles import Role
 from powers.constants import NOT_APPLIED_FOR, Status
@@ -33,6 +32,8 @@ from .documents import document_issue
 from .notifications import notify_applicant
 from .numbers import number_next
 from .trail import trail_append
+from .transitions import fired
+from .transitions import require as _require
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
@@ -175,13 +176,6 @@ def _recompute_deadline(case: Case, calendar: WorkingCalendar) -> None:
     case.deadline_at = calendar.deadline(case.accepted_at, case.time_limit_days, pauses=stops)
 
 
-def _require(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError(message)
-    return text
-
-
 @contextmanager
 def _transition(
     case: Case, user, action: str, *, opinion: str, revision: int | None, client_address: str | None
@@ -189,33 +183,9 @@ def _transition(
     """Lock, check and fire ``action``; the caller updates the locked case inside; then save and trail."""
     opinion = _require(opinion, _("Write an opinion (办理意见): it goes into the case's trail."))
     locked = Case.objects.select_for_update(of=("self",)).select_related("item", "step").get(pk=case.pk)
-    if revision is not None and locked.revision != revision:
-        raise ValidationError(
-            _("Case %(number)s has been handled by someone else since you opened it: it is now “%(state)s”.")
-            % {"number": locked.number, "state": locked.get_state_display()},
-            code="stale",
-        )
-    method = getattr(locked, action)
-    if not can_proceed(method):
-        raise ValidationError(
-            _("Case %(number)s is “%(state)s”: this cannot be done now.")
-            % {"number": locked.number, "state": locked.get_state_display()},
-            code="state",
-        )
-    if not has_transition_perm(method, user):
-        raise PermissionDenied(_("You may not do this on case %(number)s.") % {"number": locked.number})
-    from_state, step, role = locked.state, locked.step, flows.acting_role(locked, action)
-    method()
-    locked.revision += 1
-    yield locked
-    try:
-        locked.save()
-    except ConcurrentTransition:
-        raise ValidationError(
-            _("Case %(number)s has been handled by someone else in the meantime: reload it.")
-            % {"number": locked.number},
-            code="stale",
-        ) from None
+    step, role = locked.step, flows.acting_role(locked, action)
+    with fired(locked, user, action, revision=revision) as from_state:
+        yield locked
     trail_append(
         case=locked,
         actor=user,

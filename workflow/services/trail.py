@@ -1,9 +1,9 @@
 """The trail's hash chain: appending an entry, and checking the whole chain.
 
 Each entry's hash covers its own fields and the previous entry's hash, so changing, removing or
-inserting an entry anywhere breaks every hash after it. Appends are serialised (an advisory lock
-on PostgreSQL; SQLite serialises writing transactions anyway) so two transitions on different
-cases never chain to the same predecessor.
+inserting an entry anywhere breaks every hash after it. Licensing and penalty cases share one
+chain. Appends are serialised (an advisory lock on PostgreSQL; SQLite serialises writing
+transactions anyway) so two transitions on different cases never chain to the same predecessor.
 """
 
 import hashlib
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from ..models import Case, TrailEntry
+from ..models import Case, PenaltyCase, TrailEntry
 
 GENESIS = "0" * 64
 # Arbitrary, fixed: the key of the advisory lock serialising appends to the chain.
@@ -40,6 +41,9 @@ HASHED_FIELDS = (
 
 def entry_hash(values: dict) -> str:
     fields = {name: values[name] for name in HASHED_FIELDS}
+    # Hashed only when set: the entries written before penalty cases existed keep their hashes.
+    if values.get("penalty_case_id") is not None:
+        fields["penalty_case_id"] = values["penalty_case_id"]
     fields["at"] = values["at"].astimezone(UTC).isoformat(timespec="microseconds")
     payload = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -60,7 +64,8 @@ def _lock_chain() -> None:
 
 def trail_append(
     *,
-    case: Case,
+    case: Case | None = None,
+    penalty_case: PenaltyCase | None = None,
     actor,
     role: str,
     action: str,
@@ -71,13 +76,18 @@ def trail_append(
     client_address: str | None,
     at: datetime | None = None,
 ) -> TrailEntry:
-    """Write one entry at the end of the chain; call inside the transaction of the change it records."""
+    """Write one entry at the end of the chain; call inside the transaction of the change it records.
+
+    The entry belongs to ``case`` or to ``penalty_case``: exactly one of them.
+    """
     assert transaction.get_connection().in_atomic_block, "a trail entry belongs to the change it records"
+    assert (case is None) != (penalty_case is None), "a trail entry belongs to exactly one case"
     _lock_chain()
     last = TrailEntry.objects.order_by("-seq").values("seq", "hash").first() or {"seq": 0, "hash": GENESIS}
     values = {
         "seq": last["seq"] + 1,
-        "case_id": case.pk,
+        "case_id": case.pk if case else None,
+        "penalty_case_id": penalty_case.pk if penalty_case else None,
         "actor_id": actor.pk if actor else None,
         "actor_name": actor.name if actor else "",
         "role": role,
@@ -106,14 +116,16 @@ def trail_verify(*, chunk_size: int = 5000) -> tuple[int, Break | None]:
     Streams the table in chunks, so memory stays flat however long the trail is.
     """
     expected_prev, expected_seq, checked = GENESIS, 1, 0
-    rows = TrailEntry.objects.order_by("seq").values(*HASHED_FIELDS, "hash", "case__number")
+    rows = TrailEntry.objects.order_by("seq").values(
+        *HASHED_FIELDS, "penalty_case_id", "hash", number=Coalesce("case__number", "penalty_case__number")
+    )
     for row in rows.iterator(chunk_size=chunk_size):
         checked += 1
         if row["seq"] != expected_seq:
-            return checked, Break(row["seq"], row["case__number"], f"entries {expected_seq}–{row['seq'] - 1} missing")
+            return checked, Break(row["seq"], row["number"], f"entries {expected_seq}–{row['seq'] - 1} missing")
         if row["prev_hash"] != expected_prev:
-            return checked, Break(row["seq"], row["case__number"], "does not chain to the entry before it")
+            return checked, Break(row["seq"], row["number"], "does not chain to the entry before it")
         if entry_hash(row) != row["hash"]:
-            return checked, Break(row["seq"], row["case__number"], "its content does not match its hash")
+            return checked, Break(row["seq"], row["number"], "its content does not match its hash")
         expected_prev, expected_seq = row["hash"], expected_seq + 1
     return checked, None
