@@ -49,9 +49,18 @@ def _check_beat() -> dict:
     }
 
 
+# The checks of /healthz: name → a function answering a dict with at least "ok". Apps add their
+# own (the exchange's backlog) with ``health_check_register`` from their AppConfig.ready().
+HEALTH_CHECKS = {"database": _check_database, "broker": _check_broker, "beat": _check_beat}
+
+
+def health_check_register(name: str, check) -> None:
+    HEALTH_CHECKS[name] = check
+
+
 def health_report() -> dict:
     """The state of each part the portal needs, for /healthz and monitoring."""
-    checks = {"database": _check_database(), "broker": _check_broker(), "beat": _check_beat()}
+    checks = {name: check() for name, check in HEALTH_CHECKS.items()}
     return {
         "status": "ok" if all(check["ok"] for check in checks.values()) else "fail",
         "zone": settings.PORTAL_ZONE,

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "powers",
     "django_ratelimit",
     "workflow",
+    "workflow.exchange",
     "supervision",
     "video",
 ]
@@ -231,11 +232,13 @@ HEARTBEAT_INTERVAL = timedelta(seconds=30)
 HEARTBEAT_MAX_AGE = timedelta(minutes=2)
 VIDEO_GRAB_INTERVAL = timedelta(minutes=1)
 SUPERVISION_SWEEP_INTERVAL = timedelta(minutes=1)
+EXCHANGE_INTERVAL = timedelta(seconds=30)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
     "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
     "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
+    "exchange": {"task": "workflow.exchange.tasks.exchange_run", "schedule": EXCHANGE_INTERVAL},
     "monthly-scores": {
         "task": "supervision.tasks.compute_monthly_scores",
         "schedule": crontab(day_of_month=1, hour=1, minute=0),
@@ -251,9 +254,13 @@ SUPERVISION_SCORE_FORMULA = {"on_time": 100, "red": 5, "yellow": 1, "complaint":
 # Exchange between the external and the internal zone (DESIGN.md §2)
 # ------------------------------------------------------------------------------------------
 EXCHANGE_TRANSPORT = env("EXCHANGE_TRANSPORT")
+if EXCHANGE_TRANSPORT not in ("local", "spool"):
+    raise environ.ImproperlyConfigured(f"EXCHANGE_TRANSPORT must be local or spool, not {EXCHANGE_TRANSPORT!r}")
 EXCHANGE_KEY = env("EXCHANGE_KEY")
 EXCHANGE_SPOOL_DIR = env("EXCHANGE_SPOOL_DIR")
 EXCHANGE_PEER_URL = env("EXCHANGE_PEER_URL")
+# /healthz turns unhealthy when a packet has waited this long for the other zone's acknowledgement.
+EXCHANGE_BACKLOG_MAX_AGE = timedelta(minutes=10)
 
 # ------------------------------------------------------------------------------------------
 # Cases (DESIGN.md §4)

@@ -9,7 +9,7 @@ from portal import services
 pytestmark = pytest.mark.django_db
 
 
-def test_healthy_when_database_broker_and_a_recent_beat_answer(client):
+def test_healthy_when_database_broker_beat_and_exchange_answer(client):
     services.heartbeat_record()
 
     response = client.get("/healthz")
@@ -17,7 +17,7 @@ def test_healthy_when_database_broker_and_a_recent_beat_answer(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert {name for name, check in body["checks"].items() if check["ok"]} == {"database", "broker", "beat"}
+    assert {name for name, check in body["checks"].items() if check["ok"]} == {"database", "broker", "beat", "exchange"}
 
 
 def test_unhealthy_before_beat_has_ever_run(client):

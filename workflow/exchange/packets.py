@@ -1,0 +1,251 @@
+"""Exchange packets: signed, versioned JSON envelopes, and how they are checked on arrival.
+
+On the wire a packet is one JSON document: ``{"packet": envelope, "signature": hex, "files":
+{sha256: base64}}``. The signature is HMAC-SHA256 under ``EXCHANGE_KEY`` of the envelope's
+canonical form (keys sorted, no spaces, UTF-8), so it survives any re-serialisation; the files
+are the attachments' bytes, each named in the envelope by its SHA-256 and checked against it.
+Payloads hold strings, integers, booleans, lists and objects only (no floats: amounts travel as
+decimal strings), which keeps the canonical form exact.
+
+Anything that fails a check raises ``Quarantined`` with the reason an administrator will read.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import jsonschema
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+VERSION = 1
+
+
+class Kind(models.TextChoices):
+    # Outside → inside.
+    APPLICATION_SUBMITTED = "application.submitted", _("application submitted")
+    APPLICATION_SUPPLEMENTED = "application.supplemented", _("materials supplemented")
+    APPLICATION_RESUBMITTED = "application.resubmitted", _("application resubmitted")
+    APPLICATION_WITHDRAWN = "application.withdrawn", _("application withdrawn")
+    COMPLAINT_FILED = "complaint.filed", _("complaint filed")
+    EVALUATION_FILED = "evaluation.filed", _("evaluation filed")
+    # Inside → outside.
+    CASE_STATUS = "case.status", _("case status")
+    CASE_REPLY = "case.reply", _("reply and result documents")
+    CATALOGUE_PUBLISHED = "catalogue.published", _("catalogue item published")
+    PENALTY_PUBLISHED = "penalty.published", _("penalty decision published")
+    COMPLAINT_ANSWERED = "complaint.answered", _("complaint answered")
+
+
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+TEXT = {"type": "string", "maxLength": 2000}
+MOMENT = {"type": "string", "format": "date-time"}
+AMOUNT = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$"}
+
+
+def _obj(required: dict, optional: dict | None = None) -> dict:
+    return {
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": sorted(required),
+        "additionalProperties": False,
+    }
+
+
+APPLICANT = _obj(
+    {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "id_number": TEXT, "mobile": TEXT},
+    {"email": TEXT, "address": TEXT},
+)
+MATERIALS = {"type": "array", "items": _obj({"material": TEXT, "file": SHA256, "filename": TEXT})}
+DOCUMENTS = {"type": "array", "items": _obj({"kind": TEXT, "file": SHA256, "filename": TEXT})}
+
+# The payload of each kind: what the receiving zone may rely on, checked before anything is applied.
+SCHEMAS = {
+    Kind.APPLICATION_SUBMITTED: _obj(
+        {"item": TEXT, "account": TEXT, "applicant": APPLICANT, "materials": MATERIALS, "submitted_at": MOMENT},
+        {"description": TEXT},
+    ),
+    Kind.APPLICATION_SUPPLEMENTED: _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}),
+    Kind.APPLICATION_RESUBMITTED: _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}),
+    Kind.APPLICATION_WITHDRAWN: _obj({"reason": TEXT, "at": MOMENT}),
+    Kind.COMPLAINT_FILED: _obj(
+        {"account": TEXT, "about": TEXT, "text": {"type": "string", "minLength": 1}, "filed_at": MOMENT},
+        {"case": TEXT, "department": TEXT},
+    ),
+    Kind.EVALUATION_FILED: _obj(
+        {"account": TEXT, "case": TEXT, "grade": {"type": "integer", "minimum": 1, "maximum": 5}, "rated_at": MOMENT},
+        {"comment": TEXT, "follow_up": {"type": "boolean"}},
+    ),
+    Kind.CASE_STATUS: _obj(
+        {"number": TEXT, "state": TEXT, "timeline": {"type": "array", "items": {"type": "object"}}},
+        {"deadline_at": {"type": ["string", "null"]}},
+    ),
+    Kind.CASE_REPLY: _obj({"number": TEXT, "opinion": TEXT, "documents": DOCUMENTS}),
+    Kind.CATALOGUE_PUBLISHED: _obj({"code": TEXT, "version": {"type": "integer"}, "item": {"type": "object"}}),
+    Kind.PENALTY_PUBLISHED: _obj({"number": TEXT, "decision": {"type": "object"}}),
+    Kind.COMPLAINT_ANSWERED: _obj({"number": TEXT, "answer": TEXT, "answered_at": MOMENT}),
+}
+
+ENVELOPE = _obj(
+    {
+        "v": {"type": "integer"},
+        "id": {"type": "string", "format": "uuid"},
+        "kind": {"type": "string"},
+        "created_at": MOMENT,
+        "source": {"enum": ["external", "internal", "single"]},
+        "stream": {"type": "string", "minLength": 1, "maxLength": 60},
+        "seq": {"type": "integer", "minimum": 1},
+        "payload": {"type": "object"},
+        "attachments": {
+            "type": "array",
+            "items": _obj({"name": TEXT, "sha256": SHA256, "size": {"type": "integer", "minimum": 0}}),
+        },
+    }
+)
+WIRE = _obj({"packet": {"type": "object"}, "signature": {"type": "string"}, "files": {"type": "object"}})
+FORMATS = jsonschema.FormatChecker(formats=["date-time", "uuid"])
+
+
+class Quarantined(Exception):
+    """A packet that must not be applied; ``reason`` says why, in the administrators' language."""
+
+    def __init__(self, reason: str, *, envelope: dict | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.envelope = envelope or {}
+
+
+@dataclass(frozen=True)
+class Packet:
+    """A packet whose signature, schema and attachments have been checked."""
+
+    id: uuid.UUID
+    kind: str
+    source: str
+    stream: str
+    seq: int
+    created_at: datetime
+    payload: dict
+    attachments: list[dict]
+    # The attachments' bytes by SHA-256, each checked against its hash.
+    files: dict[str, bytes] = field(repr=False)
+
+
+def canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def signature(data: bytes, key: str | None = None) -> str:
+    return hmac.new((key or settings.EXCHANGE_KEY).encode(), data, hashlib.sha256).hexdigest()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def envelope_make(*, packet_id: uuid.UUID, kind: str, stream: str, seq: int, payload: dict, attachments: list[dict]):
+    """The envelope of a new packet from this zone (``attachments``: name, sha256 and size of each file)."""
+    return {
+        "v": VERSION,
+        "id": str(packet_id),
+        "kind": kind,
+        "created_at": timezone.now().isoformat(),
+        "source": settings.PORTAL_ZONE,
+        "stream": stream,
+        "seq": seq,
+        "payload": payload,
+        "attachments": attachments,
+    }
+
+
+def wire_encode(envelope: dict, files: dict[str, bytes], *, key: str | None = None) -> bytes:
+    """The packet as it travels: the envelope, its signature and the attachments' bytes."""
+    return canonical(
+        {
+            "packet": envelope,
+            "signature": signature(canonical(envelope), key),
+            "files": {digest: base64.b64encode(data).decode() for digest, data in files.items()},
+        }
+    )
+
+
+def _errors(instance, schema) -> str | None:
+    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path)
+    return f"{where}: {error.message}" if where else error.message
+
+
+def wire_decode(data: bytes) -> Packet:
+    """Check a packet from the other zone, in the order that keeps forgeries from being read further."""
+    try:
+        wire = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Quarantined(_("Not a packet: %(error)s") % {"error": error}) from error
+    if problem := _errors(wire, WIRE):
+        raise Quarantined(_("Not a packet: %(error)s") % {"error": problem})
+    envelope = wire["packet"]
+    if not hmac.compare_digest(signature(canonical(envelope)), str(wire["signature"])):
+        raise Quarantined(_("Bad signature: the packet was altered or signed with another key."), envelope=envelope)
+    if envelope.get("v") != VERSION:
+        raise Quarantined(
+            _("Unknown packet version %(version)s (this zone reads version %(ours)s).")
+            % {"version": envelope.get("v"), "ours": VERSION},
+            envelope=envelope,
+        )
+    if problem := _errors(envelope, ENVELOPE):
+        raise Quarantined(_("Invalid envelope: %(error)s") % {"error": problem}, envelope=envelope)
+    schema = SCHEMAS.get(envelope["kind"])
+    if schema is None:
+        raise Quarantined(_("Unknown packet kind %(kind)s.") % {"kind": envelope["kind"]}, envelope=envelope)
+    if problem := _errors(envelope["payload"], schema):
+        raise Quarantined(_("Invalid payload: %(error)s") % {"error": problem}, envelope=envelope)
+    files = {}
+    for attachment in envelope["attachments"]:
+        try:
+            content = base64.b64decode(wire["files"].get(attachment["sha256"], ""), validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            content = None
+        if content is None or sha256(content) != attachment["sha256"] or len(content) != attachment["size"]:
+            raise Quarantined(
+                _("Attachment %(name)s does not match its SHA-256.") % {"name": attachment["name"]}, envelope=envelope
+            )
+        files[attachment["sha256"]] = content
+    return Packet(
+        id=uuid.UUID(envelope["id"]),
+        kind=envelope["kind"],
+        source=envelope["source"],
+        stream=envelope["stream"],
+        seq=envelope["seq"],
+        created_at=datetime.fromisoformat(envelope["created_at"]),
+        payload=envelope["payload"],
+        attachments=envelope["attachments"],
+        files=files,
+    )
+
+
+def acks_encode(packet_ids: list[uuid.UUID]) -> bytes:
+    """Acknowledgements are signed too: a forged one would make the sender stop shipping a packet."""
+    body = {"acks": sorted(str(packet_id) for packet_id in packet_ids)}
+    return canonical({**body, "signature": signature(canonical(body))})
+
+
+def acks_decode(data: bytes) -> list[uuid.UUID]:
+    """The packet ids of a signed acknowledgement; none when it is not one."""
+    try:
+        wire = json.loads(data)
+        body = {"acks": list(wire["acks"])}
+        if hmac.compare_digest(signature(canonical(body)), str(wire["signature"])):
+            return [uuid.UUID(packet_id) for packet_id in body["acks"]]
+    except (ValueError, KeyError, TypeError):
+        pass
+    return []

@@ -1,0 +1,258 @@
+"""The outbox and the inbox: what is shipped, what is recorded, what is applied, and in which order.
+
+- ``packet_emit`` writes a packet into the outbox, inside the transaction of the change that
+  caused it; after commit a worker ships it, and beat ships again whatever is unacknowledged,
+  with backoff.
+- ``packet_receive`` checks a packet that arrived and records it in the inbox by its id before
+  anything is applied (so a packet delivered twice is applied once), or quarantines it.
+- ``packets_apply`` applies the recorded packets of each stream in sequence order: one that
+  arrives early waits for its predecessor.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import InboundPacket, InboundState, OutboundPacket
+from .packets import Quarantined, acks_decode, acks_encode, envelope_make, sha256, wire_decode, wire_encode
+from .transports import TransportError, transport_for
+
+logger = logging.getLogger(__name__)
+
+# Shipping again: 30 s after the first attempt, doubling, at most every 15 minutes.
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(minutes=15)
+SHIP_BATCH = 500
+
+# What each packet kind does in this zone: kind → handler(packet), registered by the apps that own
+# the data (``handles``). A packet of a kind this zone does not handle is quarantined.
+HANDLERS: dict[str, Callable[[InboundPacket], None]] = {}
+
+
+def handles(kind: str):
+    """Register the decorated function as this zone's handler of ``kind``."""
+
+    def register(function):
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+# Outbox ----------------------------------------------------------------------------------------
+
+
+def packet_emit(*, kind: str, stream: str, payload: dict, files=()) -> OutboundPacket:
+    """Queue a packet for the other zone in the current transaction (``files``: (name, storage name)).
+
+    The packet is numbered after the stream's last one; streams are serialised by an advisory lock
+    on PostgreSQL, so two changes of one case at once cannot take the same number.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"exchange:{stream}"])
+    last = OutboundPacket.objects.filter(stream=stream).order_by("-seq").values_list("seq", flat=True).first()
+    described = []
+    for name, storage_name in files:
+        with default_storage.open(storage_name, "rb") as file:
+            data = file.read()
+        described.append({"name": name, "sha256": sha256(data), "size": len(data), "storage": storage_name})
+    packet = OutboundPacket(kind=kind, stream=stream, seq=(last or 0) + 1, files=described)
+    packet.envelope = envelope_make(
+        packet_id=packet.id,
+        kind=kind,
+        stream=stream,
+        seq=packet.seq,
+        payload=payload,
+        attachments=[{key: file[key] for key in ("name", "sha256", "size")} for file in described],
+    )
+    packet.save()
+    transaction.on_commit(_ship_soon)
+    return packet
+
+
+def _ship_soon() -> None:
+    from .tasks import exchange_run
+
+    exchange_run.delay()
+
+
+def _wire(packet: OutboundPacket) -> bytes:
+    files = {}
+    for file in packet.files:
+        with default_storage.open(file["storage"], "rb") as stored:
+            files[file["sha256"]] = stored.read()
+    return wire_encode(packet.envelope, files)
+
+
+def _retry_after(attempts: int) -> timedelta:
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+
+
+def packets_ship(transport, *, limit: int = SHIP_BATCH) -> int:
+    """Ship the unacknowledged packets that are due; each is shipped again later until acknowledged."""
+    shipped = 0
+    with transaction.atomic():
+        now = timezone.now()
+        due = (
+            OutboundPacket.objects.select_for_update(skip_locked=True)
+            .filter(acked_at__isnull=True, next_attempt_at__lte=now)
+            .order_by("created_at", "seq")[:limit]
+        )
+        for packet in due:
+            packet.attempts += 1
+            packet.next_attempt_at = now + _retry_after(packet.attempts)
+            try:
+                transport.send(packet.id, _wire(packet))
+            except (TransportError, OSError) as error:
+                packet.last_error = str(error)
+                logger.warning("exchange_ship_failed packet=%s error=%s", packet.id, error)
+            else:
+                packet.shipped_at, packet.last_error = now, ""
+                shipped += 1
+            packet.save(update_fields=["attempts", "next_attempt_at", "shipped_at", "last_error"])
+    return shipped
+
+
+def acks_receive(transport) -> int:
+    """Mark the packets the other zone acknowledged: they are not shipped again."""
+    acked = 0
+    for data, done in transport.acknowledgements():
+        ids = acks_decode(data)
+        if ids:
+            acked += OutboundPacket.objects.filter(pk__in=ids, acked_at__isnull=True).update(acked_at=timezone.now())
+        else:
+            logger.warning("exchange_bad_ack size=%s", len(data))
+        done()
+    return acked
+
+
+# Inbox -----------------------------------------------------------------------------------------
+
+
+def _quarantine(data: bytes, error: Quarantined) -> InboundPacket:
+    digest = sha256(data)
+    found = InboundPacket.objects.filter(state=InboundState.QUARANTINED, raw_sha256=digest).first()
+    if found is not None:
+        return found
+    raw = default_storage.save(f"exchange/quarantine/{digest}.json", ContentFile(data))
+    envelope = error.envelope
+    logger.warning("exchange_quarantined reason=%s", error.reason)
+    try:
+        with transaction.atomic():
+            return InboundPacket.objects.create(
+                kind=str(envelope.get("kind", ""))[:40],
+                source=str(envelope.get("source", ""))[:10],
+                stream=str(envelope.get("stream", ""))[:60],
+                state=InboundState.QUARANTINED,
+                reason=error.reason,
+                raw=raw,
+                raw_sha256=digest,
+            )
+    except IntegrityError:  # the same bytes quarantined by another worker meanwhile
+        return InboundPacket.objects.get(state=InboundState.QUARANTINED, raw_sha256=digest)
+
+
+def packet_receive(data: bytes) -> InboundPacket:
+    """Record a packet that arrived (once, whatever the number of deliveries), or quarantine it."""
+    try:
+        packet = wire_decode(data)
+    except Quarantined as error:
+        return _quarantine(data, error)
+    recorded = InboundPacket.objects.filter(packet_id=packet.id).exclude(state=InboundState.QUARANTINED).first()
+    if recorded is not None:
+        return recorded
+    files = [
+        {
+            **attachment,
+            "storage": default_storage.save(
+                f"exchange/in/{packet.id}/{attachment['sha256']}", ContentFile(packet.files[attachment["sha256"]])
+            ),
+        }
+        for attachment in packet.attachments
+    ]
+    try:
+        with transaction.atomic():
+            return InboundPacket.objects.create(
+                packet_id=packet.id,
+                kind=packet.kind,
+                source=packet.source,
+                stream=packet.stream,
+                seq=packet.seq,
+                payload=packet.payload,
+                files=files,
+                state=InboundState.PENDING,
+            )
+    except IntegrityError:  # delivered twice at once: the other delivery recorded it
+        return InboundPacket.objects.exclude(state=InboundState.QUARANTINED).get(packet_id=packet.id)
+
+
+def packets_receive(transport) -> int:
+    """Record what arrived and acknowledge what is recorded; quarantined packets are not acknowledged,
+    so that the sender ships them again (a copy damaged on the way may arrive whole)."""
+    recorded = []
+    for data, done in transport.incoming():
+        inbound = packet_receive(data)
+        if inbound.state != InboundState.QUARANTINED:
+            recorded.append(inbound.packet_id)
+        done()
+    if recorded:
+        transport.acknowledge(acks_encode(recorded))
+    return len(recorded)
+
+
+def _ready():
+    """Pending packets whose predecessor in their stream is applied (or that open their stream)."""
+    before = InboundPacket.objects.filter(
+        state=InboundState.APPLIED, source=OuterRef("source"), stream=OuterRef("stream"), seq=OuterRef("seq") - 1
+    )
+    return InboundPacket.objects.filter(Q(seq=1) | Exists(before), state=InboundState.PENDING)
+
+
+def _apply_one(pk: int) -> bool:
+    with transaction.atomic():
+        packet = InboundPacket.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+        if packet is None or packet.state != InboundState.PENDING:
+            return False
+        handler = HANDLERS.get(packet.kind)
+        try:
+            if handler is None:
+                raise Quarantined(_("This zone does not handle packets of kind %(kind)s.") % {"kind": packet.kind})
+            with transaction.atomic():
+                handler(packet)
+        except Exception as error:  # noqa: BLE001 - whatever fails, the packet is kept and shown, not lost
+            logger.exception("exchange_apply_failed packet=%s", packet.packet_id)
+            packet.state = InboundState.QUARANTINED
+            packet.reason = getattr(error, "reason", None) or _("Could not be applied: %(error)s") % {"error": error}
+        else:
+            packet.state, packet.applied_at = InboundState.APPLIED, timezone.now()
+        packet.save(update_fields=["state", "reason", "applied_at"])
+        return packet.state == InboundState.APPLIED
+
+
+def packets_apply() -> int:
+    """Apply every recorded packet whose turn has come, stream by stream in sequence order."""
+    applied = 0
+    while ready := list(_ready().order_by("received_at", "pk").values_list("pk", flat=True)[:SHIP_BATCH]):
+        done = sum(_apply_one(pk) for pk in ready)
+        applied += done
+        if not done:
+            break
+    return applied
+
+
+def exchange_once(transport=None) -> dict[str, int]:
+    """One round: ship what is due, record and acknowledge what arrived, apply it, note the acks."""
+    transport = transport or transport_for()
+    shipped = packets_ship(transport)
+    received = packets_receive(transport)
+    applied = packets_apply()
+    acked = acks_receive(transport)
+    return {"shipped": shipped, "received": received, "applied": applied, "acked": acked}

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(ignore_result=True)
+def exchange_run() -> dict[str, int]:
+    """After a packet is queued, and from beat: ship, receive, apply, note acknowledgements."""
+    return services.exchange_once()
