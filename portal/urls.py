@@ -7,7 +7,7 @@ from portal import views
 from portal.forms import LoginForm, StyledPasswordChangeForm
 from portal.zones import Routes, app_urlpatterns
 
-ZONED_APPS = ["powers", "workflow", "supervision", "video"]
+ZONED_APPS = ["powers", "workflow", "workflow.exchange", "supervision", "video"]
 
 admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 

@@ -254,11 +254,15 @@ SUPERVISION_SCORE_FORMULA = {"on_time": 100, "red": 5, "yellow": 1, "complaint":
 # Exchange between the external and the internal zone (DESIGN.md §2)
 # ------------------------------------------------------------------------------------------
 EXCHANGE_TRANSPORT = env("EXCHANGE_TRANSPORT")
-if EXCHANGE_TRANSPORT not in ("local", "spool"):
-    raise environ.ImproperlyConfigured(f"EXCHANGE_TRANSPORT must be local or spool, not {EXCHANGE_TRANSPORT!r}")
+if EXCHANGE_TRANSPORT not in ("local", "spool", "http"):
+    raise environ.ImproperlyConfigured(f"EXCHANGE_TRANSPORT must be local, spool or http, not {EXCHANGE_TRANSPORT!r}")
 EXCHANGE_KEY = env("EXCHANGE_KEY")
 EXCHANGE_SPOOL_DIR = env("EXCHANGE_SPOOL_DIR")
 EXCHANGE_PEER_URL = env("EXCHANGE_PEER_URL")
+if EXCHANGE_TRANSPORT == "http" and not EXCHANGE_PEER_URL:
+    raise environ.ImproperlyConfigured("EXCHANGE_TRANSPORT=http needs EXCHANGE_PEER_URL, the peer's /exchange/")
+# The http transport refuses a request sent longer ago than this (a replay); clocks must agree.
+EXCHANGE_REQUEST_WINDOW = timedelta(minutes=5)
 # /healthz turns unhealthy when a packet has waited this long for the other zone's acknowledgement.
 EXCHANGE_BACKLOG_MAX_AGE = timedelta(minutes=10)
 

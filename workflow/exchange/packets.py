@@ -233,6 +233,11 @@ def wire_decode(data: bytes) -> Packet:
     )
 
 
+def request_signature(sent_at: str, body: bytes) -> str:
+    """What an HTTP request carries besides its packet: the moment it was sent, bound to the body."""
+    return signature(sent_at.encode() + b"\n" + sha256(body).encode())
+
+
 def acks_encode(packet_ids: list[uuid.UUID]) -> bytes:
     """Acknowledgements are signed too: a forged one would make the sender stop shipping a packet."""
     body = {"acks": sorted(str(packet_id) for packet_id in packet_ids)}

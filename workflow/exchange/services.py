@@ -74,11 +74,12 @@ def packet_emit(*, kind: str, stream: str, payload: dict, files=()) -> OutboundP
         attachments=[{key: file[key] for key in ("name", "sha256", "size")} for file in described],
     )
     packet.save()
-    transaction.on_commit(_ship_soon)
+    transaction.on_commit(ship_soon)
     return packet
 
 
-def _ship_soon() -> None:
+def ship_soon() -> None:
+    """Start a round of the exchange in a worker (after the commit that queued or recorded a packet)."""
     from .tasks import exchange_run
 
     exchange_run.delay()

@@ -1,18 +1,24 @@
-"""How packets cross between the zones: ``local`` (one zone talking to itself) and ``spool``.
+"""How packets cross between the zones: ``local`` (one zone talking to itself), ``spool`` and ``http``.
 
 A transport moves bytes only; the outbox and the inbox (services) decide what is sent again and
 what is applied. ``spool`` is a pair of directories as a one-way file ferry (网闸) connects them:
 each zone writes into ``to-<peer>/`` and reads ``to-<itself>/``, every file first written under a
-temporary name and then renamed, so the ferry and the reader never see half a file.
+temporary name and then renamed, so the ferry and the reader never see half a file. ``http``
+POSTs each packet to the peer's ``/exchange/packets``, which answers with its acknowledgement.
 """
 
 import os
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from .packets import request_signature
 
 PACKET_SUFFIX = ".packet"
 ACK_SUFFIX = ".ack"
@@ -95,10 +101,57 @@ class SpoolTransport:
         return self._files(ACK_SUFFIX)
 
 
+class HttpTransport:
+    """POST to the peer: the answer to a packet it recorded is the acknowledgement itself.
+
+    Each request carries the moment it was sent, signed with its body, so the peer refuses a
+    request replayed later than its window; within it, the packet's id makes a replay harmless.
+    """
+
+    TIMEOUT_SECONDS = 10
+
+    def __init__(self, peer_url: str):
+        self.url = peer_url.rstrip("/") + "/packets"
+        self._acks: list[bytes] = []
+
+    def send(self, packet_id: uuid.UUID, data: bytes) -> None:
+        sent_at = timezone.now().isoformat()
+        request = urllib.request.Request(
+            self.url,
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Exchange-Sent-At": sent_at,
+                "X-Exchange-Signature": request_signature(sent_at, data),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.TIMEOUT_SECONDS) as response:
+                self._acks.append(response.read())
+        except urllib.error.HTTPError as error:
+            raise TransportError(f"{self.url}: {error.code} {error.read()[:300].decode(errors='replace')}") from error
+        except (urllib.error.URLError, OSError) as error:
+            raise TransportError(f"{self.url}: {error}") from error
+
+    def incoming(self) -> Iterator[tuple[bytes, Callable[[], None]]]:
+        """Packets arrive through the exchange view, not here."""
+        return iter(())
+
+    def acknowledge(self, data: bytes) -> None:
+        """The view answers each packet with its acknowledgement: nothing is left to send."""
+
+    def acknowledgements(self) -> Iterator[tuple[bytes, Callable[[], None]]]:
+        while self._acks:
+            yield self._acks.pop(0), _kept
+
+
 def transport_for():
     """The transport ``EXCHANGE_TRANSPORT`` names."""
     if settings.EXCHANGE_TRANSPORT == "local":
         return LocalTransport()
     if settings.EXCHANGE_TRANSPORT == "spool":
         return SpoolTransport(settings.EXCHANGE_SPOOL_DIR, settings.PORTAL_ZONE)
-    raise ImproperlyConfigured(f"EXCHANGE_TRANSPORT must be local or spool, not {settings.EXCHANGE_TRANSPORT!r}")
+    if settings.EXCHANGE_TRANSPORT == "http":
+        return HttpTransport(settings.EXCHANGE_PEER_URL)
+    raise ImproperlyConfigured(f"EXCHANGE_TRANSPORT must be local, spool or http, not {settings.EXCHANGE_TRANSPORT!r}")

@@ -1,0 +1,39 @@
+import hmac
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import services
+from .models import InboundState
+from .packets import acks_encode, request_signature
+
+
+def _fresh(request) -> bool:
+    """Signed by the peer, and sent within the window: an older request is a replay."""
+    sent_at = request.headers.get("X-Exchange-Sent-At", "")
+    given = request.headers.get("X-Exchange-Signature", "")
+    if not hmac.compare_digest(request_signature(sent_at, request.body), given):
+        return False
+    try:
+        moment = datetime.fromisoformat(sent_at)
+    except ValueError:
+        return False
+    return moment.tzinfo is not None and abs(timezone.now() - moment) <= settings.EXCHANGE_REQUEST_WINDOW
+
+
+@csrf_exempt  # machine to machine, authenticated by the signatures instead
+@require_POST
+def packets(request):
+    """The peer's http transport delivers a packet: recorded (once) and acknowledged, or quarantined."""
+    if not _fresh(request):
+        return JsonResponse({"error": "unsigned, or sent outside the window"}, status=401)
+    inbound = services.packet_receive(request.body)
+    if inbound.state == InboundState.QUARANTINED:
+        return JsonResponse({"error": inbound.reason}, status=400)
+    transaction.on_commit(services.ship_soon)
+    return HttpResponse(acks_encode([inbound.packet_id]), content_type="application/json")
