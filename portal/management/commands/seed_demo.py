@@ -6,7 +6,14 @@ from django.utils.module_loading import import_string
 from portal.demo import DEMO_PASSWORD
 
 # Each app's demo seeder, in dependency order; each is idempotent.
-SEEDERS = ["portal.demo.seed", "powers.demo.seed", "workflow.demo.seed", "supervision.demo.seed", "video.demo.seed"]
+SEEDERS = [
+    "portal.demo.seed",
+    "powers.demo.seed",
+    "workflow.demo.seed",
+    "workflow.demo_penalties.seed",
+    "supervision.demo.seed",
+    "video.demo.seed",
+]
 
 
 class Command(BaseCommand):
