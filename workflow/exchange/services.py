@@ -97,9 +97,9 @@ def _retry_after(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
 
 
-def packets_ship(transport, *, limit: int = SHIP_BATCH) -> int:
-    """Ship the unacknowledged packets that are due; each is shipped again later until acknowledged."""
-    shipped = 0
+def _ship_batch(transport, limit: int) -> tuple[int, int]:
+    """One transaction's worth: (packets tried, packets shipped)."""
+    tried = shipped = 0
     with transaction.atomic():
         now = timezone.now()
         due = (
@@ -108,6 +108,7 @@ def packets_ship(transport, *, limit: int = SHIP_BATCH) -> int:
             .order_by("created_at", "seq")[:limit]
         )
         for packet in due:
+            tried += 1
             packet.attempts += 1
             packet.next_attempt_at = now + _retry_after(packet.attempts)
             try:
@@ -119,7 +120,18 @@ def packets_ship(transport, *, limit: int = SHIP_BATCH) -> int:
                 packet.shipped_at, packet.last_error = now, ""
                 shipped += 1
             packet.save(update_fields=["attempts", "next_attempt_at", "shipped_at", "last_error"])
-    return shipped
+    return tried, shipped
+
+
+def packets_ship(transport, *, batch: int = SHIP_BATCH) -> int:
+    """Ship every unacknowledged packet that is due, a batch per transaction; each is shipped again
+    later until acknowledged (a packet tried is not due again before its retry time)."""
+    shipped = 0
+    while True:
+        tried, done = _ship_batch(transport, batch)
+        shipped += done
+        if tried < batch:
+            return shipped
 
 
 def acks_receive(transport) -> int:
