@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CaseState(models.TextChoices):
@@ -73,18 +74,18 @@ INTAKE_WORKING_DAYS = 1
 
 
 class PenaltyState(models.TextChoices):
-    """The penalty case of DESIGN.md §4 (行政处罚办件)."""
+    """The penalty case of DESIGN.md §4 (行政处罚办件); the context keeps "Decided" apart from the date label."""
 
-    CLUE = "clue", _("Clue received")
-    REGISTERED = "registered", _("Registered")
-    NOT_REGISTERED = "not_registered", _("Not registered")
-    INVESTIGATING = "investigating", _("Under investigation")
-    INFORMED = "informed", _("Party informed")
-    HEARING = "hearing", _("Hearing")
-    DECIDED = "decided", _("Decided")
-    EXECUTED = "executed", _("Executed")
-    CLOSED = "closed", _("Closed")
-    REVOKED = "revoked", _("Registration revoked")
+    CLUE = "clue", pgettext_lazy("penalty state", "Clue received")
+    REGISTERED = "registered", pgettext_lazy("penalty state", "Registered")
+    NOT_REGISTERED = "not_registered", pgettext_lazy("penalty state", "Not registered")
+    INVESTIGATING = "investigating", pgettext_lazy("penalty state", "Under investigation")
+    INFORMED = "informed", pgettext_lazy("penalty state", "Party informed")
+    HEARING = "hearing", pgettext_lazy("penalty state", "Hearing")
+    DECIDED = "decided", pgettext_lazy("penalty state", "Decided")
+    EXECUTED = "executed", pgettext_lazy("penalty state", "Executed")
+    CLOSED = "closed", pgettext_lazy("penalty state", "Closed")
+    REVOKED = "revoked", pgettext_lazy("penalty state", "Registration revoked")
 
 
 # Registered and not yet decided: the 90-day clock of rule P3 runs.
