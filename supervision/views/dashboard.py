@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from ..constants import AlertState, Level
+from ..constants import AlertState, Level, Subject
 from ..flows import is_department_head
 from ..forms.alerts import ACTION_LABELS, EVENT_LABELS, AlertActionForm, AlertFilterForm, alert_action_form
 from ..selectors import dashboard as selectors
@@ -126,13 +126,16 @@ def _available_actions(alert, user) -> list[str]:
 
 
 def _case_url(alert) -> str | None:
-    """The case's page in the workbench, where this zone serves it: each alert opens on its case's trail."""
-    if not alert.case_id:
-        return None
+    """The case's page where this zone serves it: each alert opens on its case's trail. A penalty
+    case's alert carries the case's number as its detail (supervision.rules.penalties)."""
     try:
-        return reverse("workflow:workbench_case", kwargs={"number": alert.case.number})
+        if alert.case_id:
+            return reverse("workflow:workbench_case", kwargs={"number": alert.case.number})
+        if alert.subject == Subject.PENALTY_CASE and alert.detail:
+            return reverse("workflow:penalty_case", kwargs={"number": alert.detail})
     except NoReverseMatch:
-        return None
+        pass
+    return None
 
 
 def _state_label(value: str) -> str:

@@ -171,3 +171,14 @@ def test_p3_a_clue_never_registered_is_not_counted(open_clue):
         case = open_clue()
 
     assert judged("P3", case, REGISTERED + timedelta(days=100)) is None
+
+
+def test_the_alert_page_links_to_the_penalty_case(client, registered, enforcers):
+    judged("P3", registered, REGISTERED + timedelta(days=80))
+    alert = Alert.objects.get(rule__code="P3")
+    client.force_login(enforcers["inspector"])
+
+    html = client.get(f"/supervision/alerts/{alert.pk}/").content.decode()
+
+    assert f'href="/penalties/{registered.number}/"' in html
+    assert client.get(f"/penalties/{registered.number}/").status_code == 200
