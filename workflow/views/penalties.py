@@ -25,7 +25,7 @@ from ..constants import PenaltyState
 from ..forms.penalties import ACTION_LABELS, TRAIL_ACTION_LABELS, ClueForm, PenaltyStateFilter, StepForm, step_form
 from ..selectors import penalties as selectors
 from ..services.penalties import SERVICES, penalty_case_open
-from .workbench import _inbox_link, _label
+from .common import choice_label, list_link, page_links
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,7 @@ PAGE_SIZE = 50
 def _paged(request, queryset, base: str, filters: dict) -> dict:
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    link = partial(_inbox_link, base, filters)
-    return {
-        "page_obj": page,
-        "pages": [
-            (number, link(page=number) if isinstance(number, int) else None)
-            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-        "previous_link": link(page=page.previous_page_number()) if page.has_previous() else None,
-        "next_link": link(page=page.next_page_number()) if page.has_next() else None,
-    }
+    return page_links(paginator, page, partial(list_link, base, filters))
 
 
 def _staff_only(user) -> None:
@@ -102,12 +93,12 @@ def _trail_rows(case) -> list[dict]:
     return [
         {
             "entry": entry,
-            "role": _label(Role, entry.role),
+            "role": choice_label(Role, entry.role),
             "action": TRAIL_ACTION_LABELS.get(entry.action, entry.action),
-            "from_state": _label(PenaltyState, entry.from_state) if entry.from_state else "",
-            "to_state": _label(PenaltyState, entry.to_state),
+            "from_state": choice_label(PenaltyState, entry.from_state) if entry.from_state else "",
+            "to_state": choice_label(PenaltyState, entry.to_state),
         }
-        for entry in case.trail.select_related(None).order_by("seq")
+        for entry in case.trail.order_by("seq")
     ]
 
 

@@ -7,7 +7,6 @@ the services check it again with the row locked, so a page that is out of date a
 
 import logging
 from functools import partial
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +27,7 @@ from ..hooks import trail_links
 from ..selectors import workbench as selectors
 from ..services.cases import SERVICES
 from ..uploads import ACCEPTED_TYPES
+from .common import choice_label, list_link, page_links
 
 logger = logging.getLogger(__name__)
 
@@ -47,26 +47,14 @@ def inbox(request):
     paginator = selectors.InboxPaginator(selectors.inbox(request.user, filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     # Links are built from the validated filters, not copied from the query string.
-    link = partial(_inbox_link, reverse("workflow:workbench"), filters)
+    link = partial(list_link, reverse("workflow:workbench"), filters)
     context = {
         "form": form,
         "filtered": any(filters.values()),
-        "page_obj": page,
         "rows": selectors.inbox_rows(page.object_list),
-        "pages": [
-            (number, link(page=number) if isinstance(number, int) else None)
-            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-        "previous_link": link(page=page.previous_page_number()) if page.has_previous() else None,
-        "next_link": link(page=page.next_page_number()) if page.has_next() else None,
+        **page_links(paginator, page, link),
     }
     return render(request, "workflow/workbench/inbox.html", context)
-
-
-def _inbox_link(base: str, filters: dict, **changes) -> str:
-    params = {**filters, "page": None, **changes}
-    query = urlencode([(name, "1" if value is True else value) for name, value in params.items() if value])
-    return f"{base}?{query}" if query else base
 
 
 # One case -------------------------------------------------------------------------------------
@@ -93,10 +81,6 @@ def _public_item_url(item) -> str | None:
         return None
 
 
-def _label(choices, value: str) -> str:
-    return choices(value).label if value in choices.values else value
-
-
 def _trail_rows(user, case) -> list[dict]:
     entries = list(case.trail.all())
     links = trail_links(user, case, entries)
@@ -104,10 +88,10 @@ def _trail_rows(user, case) -> list[dict]:
         {
             "entry": entry,
             "links": links.get(entry.pk, []),
-            "role": _label(Role, entry.role),
+            "role": choice_label(Role, entry.role),
             "action": TRAIL_ACTION_LABELS.get(entry.action, entry.action),
-            "from_state": _label(CaseState, entry.from_state) if entry.from_state else "",
-            "to_state": _label(CaseState, entry.to_state),
+            "from_state": choice_label(CaseState, entry.from_state) if entry.from_state else "",
+            "to_state": choice_label(CaseState, entry.to_state),
         }
         for entry in entries
     ]
