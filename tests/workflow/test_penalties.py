@@ -1,10 +1,13 @@
 """Penalty cases: every step for every role in every state, discretion, and the trail."""
 
+import hashlib
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from pypdf import PdfReader
 
 from tests.workflow.conftest import penalty_item_of
 from workflow.constants import PenaltyState as S
@@ -279,11 +282,23 @@ def test_a_level_without_a_standard_row_is_refused(case_in, enforcers):
 # The decision and the trail -----------------------------------------------------------------------
 
 
-def test_the_decision_is_issued_as_a_pdf(case_in):
+def test_the_decision_is_issued_as_a_pdf_with_basis_standard_amount_and_remedies(case_in):
     case = case_in(S.DECIDED)
 
     content = case.decision_document.read()
-    assert content.startswith(b"%PDF") and len(case.decision_sha256) == 64
+    assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == case.decision_sha256
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages).replace("\n", "")
+    for expected in (
+        "行政处罚决定书",
+        case.number,
+        "《中华人民共和国食品安全法》第一百二十二条第一款",
+        "“一般”情节",
+        "60001 元至 75000 元",
+        "罚款人民币 65000 元",
+        "六十日内申请行政复议",
+        "六个月内依法向人民法院提起行政诉讼",
+    ):
+        assert expected in text, expected
 
 
 def test_every_step_is_in_the_trail_and_the_chain_holds(case_in, file_case):

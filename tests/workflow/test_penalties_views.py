@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CitizenFactory
 from tests.workflow.conftest import penalty_item_of
@@ -201,3 +203,24 @@ def test_an_officer_may_not_see_the_statistics(client, enforcers):
     client.force_login(enforcers["officer"])
 
     assert client.get("/penalties/stats/").status_code == 403
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/penalties/", "/public/penalties/", "/penalties/stats/"])
+def test_the_lists_read_as_many_queries_for_four_cases_as_for_one(client, open_clue, enforcers, url):
+    def decide_one():
+        case = inform(open_clue(), enforcers["officer"])
+        services.penalty_decide(case=case, user=enforcers["head"], amount=Decimal("65000"), decision="罚款")
+
+    decide_one()
+    client.force_login(enforcers["head"])
+    one = _queries(client, url)
+    for _ in range(3):
+        decide_one()
+
+    assert _queries(client, url) == one
