@@ -6,6 +6,7 @@ registration is a range on ``registered_at`` over the undecided cases (index pen
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import BigIntegerField, F, Q, Value
 
@@ -16,6 +17,7 @@ from ..constants import Level
 from .cases import EVENT_WINDOW
 from .common import any_of, findings, level_of
 
+DAY_SECONDS = 24 * 60 * 60
 # A penalty case links to no licensing case: the alert's case stays empty.
 NO_CASE = Value(None, output_field=BigIntegerField())
 
@@ -50,7 +52,8 @@ def penalty_deadline(rule, at, calendar):
     def registered_before(share, inclusive: bool) -> Q | None:
         if not share:
             return None
-        cutoff = at - timedelta(days=PENALTY_DECISION_DAYS) * float(share)
+        # Decimal, not float, so that 80% of 90 days is exactly 72 days.
+        cutoff = at - timedelta(seconds=int(PENALTY_DECISION_DAYS * DAY_SECONDS * Decimal(share)))
         return Q(registered_at__lte=cutoff) if inclusive else Q(registered_at__lt=cutoff)
 
     # "At 80%" includes the moment itself; "past 90 days" does not.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.forms import StyledFormMixin
+from portal.selectors import handled_department_ids
 from portal.validators import ID_NUMBER_RE, validate_id_number, validate_mobile
 
 from ..constants import PenaltyState
@@ -61,7 +62,7 @@ class ClueForm(StyledFormMixin, forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = penalty_items(user)
+        self.fields["item"].queryset = penalty_items(handled_department_ids(user))
         self.fields["item"].label_from_instance = lambda item: f"{item.code} {item.name}"
 
     def clean_party_id_number(self) -> str:
@@ -111,7 +112,7 @@ class CauseChangeForm(ReasonForm):
 
     def __init__(self, case: PenaltyCase, action: str, *args, **kwargs):
         super().__init__(case, action, *args, **kwargs)
-        self.fields["item"].queryset = penalty_items(None, case.department_id).exclude(pk=case.item_id)
+        self.fields["item"].queryset = penalty_items([case.department_id]).exclude(pk=case.item_id)
         self.fields["item"].label_from_instance = lambda item: f"{item.code} {item.name}"
         self.order_fields(["item", "reason"])
 

@@ -9,7 +9,6 @@ from django.db.models import CharField, Count, F, Max, Min, OuterRef, Subquery, 
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import Role
-from portal.selectors import handled_department_ids
 from powers.constants import Category, Level, Status
 from powers.models import DiscretionStandard, PowerItem
 
@@ -36,11 +35,10 @@ def penalty_case(user, number: str) -> PenaltyCase | None:
     )
 
 
-def penalty_items(user, department_id: int | None = None):
-    """The published penalty items a clue may be recorded against (or a cause changed to)."""
-    departments = [department_id] if department_id else handled_department_ids(user)
+def penalty_items(department_ids):
+    """The published penalty items of these departments: what a clue is recorded against, or a cause changed to."""
     return PowerItem.objects.filter(
-        category=Category.PENALTY, status=Status.PUBLISHED, department_id__in=departments
+        category=Category.PENALTY, status=Status.PUBLISHED, department_id__in=department_ids
     ).order_by("code")
 
 

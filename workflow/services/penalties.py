@@ -30,8 +30,10 @@ from .trail import trail_append
 from .transitions import fired, require
 
 
-def _check_item(item: PowerItem, department_id: int) -> None:
-    if item.category != Category.PENALTY or item.status != Status.PUBLISHED or item.department_id != department_id:
+def _check_item(item: PowerItem, department_id: int | None = None) -> None:
+    """A published penalty item (of ``department_id``, when given): the only kind a case can be about."""
+    elsewhere = department_id is not None and item.department_id != department_id
+    if item.category != Category.PENALTY or item.status != Status.PUBLISHED or elsewhere:
         raise ValidationError(_("Choose a published penalty item of the case's department."))
 
 
@@ -50,7 +52,7 @@ def penalty_case_open(
     """A law-enforcement officer records a clue (线索) against a penalty item of their department."""
     if not (user.has_role(Role.LAW_ENFORCER) and handles_department(user, item.department_id)):
         raise PermissionDenied(_("Only the department's law-enforcement officers record clues."))
-    _check_item(item, item.department_id)
+    _check_item(item)
     clue = require(clue, _("Describe the clue: where it came from and what it says."))
     now = timezone.now()
     case = PenaltyCase(
