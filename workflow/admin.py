@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReadOnlyMixin
 
-from .models import Case, Holiday, HolidaySource, Notification, OutboundMessage, TrailEntry
+from .models import Case, CauseChange, Holiday, HolidaySource, Notification, OutboundMessage, PenaltyCase, TrailEntry
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -58,8 +58,8 @@ class HolidayAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
-# Cases and what they leave behind: read-only. A case changes state only through the workbench's
-# services, which lock it, check who acts and write the trail; the trail itself is append-only.
+# Cases and what they leave behind: read-only. A case (or penalty case) changes state only through
+# its services, which lock it, check who acts and write the trail; the trail itself is append-only.
 
 
 class TrailEntryInline(ReadOnlyMixin, admin.TabularInline):
@@ -81,12 +81,29 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [TrailEntryInline]
 
 
+class CauseChangeInline(ReadOnlyMixin, admin.TabularInline):
+    model = CauseChange
+    fields = ["changed_at", "changed_by", "old_item", "new_item", "reason"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(PenaltyCase)
+class PenaltyCaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["number", "item", "department", "state", "amount", "out_of_range", "received_at"]
+    list_filter = ["state", "out_of_range", "department"]
+    list_select_related = ["item", "department"]
+    search_fields = ["number", "party_name"]
+    date_hierarchy = "received_at"
+    inlines = [CauseChangeInline, TrailEntryInline]
+
+
 @admin.register(TrailEntry)
 class TrailEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["seq", "case", "action", "actor_name", "at"]
+    list_display = ["seq", "case", "penalty_case", "action", "actor_name", "at"]
     list_filter = ["action", "role"]
-    list_select_related = ["case"]
-    search_fields = ["case__number", "actor_name"]
+    list_select_related = ["case", "penalty_case"]
+    search_fields = ["case__number", "penalty_case__number", "actor_name"]
     ordering = ["-seq"]
 
 

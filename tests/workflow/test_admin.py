@@ -5,12 +5,13 @@ from portal import demo as portal_demo
 from portal.models import User
 from powers import demo as powers_demo
 from workflow import demo as workflow_demo
-from workflow.models import Case, Notification, OutboundMessage, TrailEntry
+from workflow import demo_penalties
+from workflow.models import Case, Notification, OutboundMessage, PenaltyCase, TrailEntry
 from workflow.services.notifications import notification_send
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Case, TrailEntry, Notification, OutboundMessage]
+MODELS = [Case, PenaltyCase, TrailEntry, Notification, OutboundMessage]
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ def seeded():
     portal_demo.seed()
     powers_demo.seed()
     workflow_demo.seed()
+    demo_penalties.seed()
     for notification in Notification.objects.all():
         notification_send(notification_id=notification.pk)
 
