@@ -36,3 +36,24 @@ def mask_text(text: str, *, names: tuple[str, ...] = ()) -> str:
         text = text.replace(name, mask_name(name))
     text = ID_NUMBER.sub(lambda match: mask_id_number(match.group()), text)
     return MOBILE.sub(lambda match: mask_mobile(match.group()), text)
+
+
+def publication(case) -> dict:
+    """What the public may read of a decided penalty case, as JSON (strings only): the party's name,
+    identity card and mobile numbers masked, and masked inside the facts and the decision too."""
+    names = (case.party_name,)
+    return {
+        "number": case.number,
+        "decided_at": case.decided_at.isoformat(),
+        "department": case.department.name,
+        "item_code": case.item.code,
+        "item_name": case.item.name,
+        "legal_basis": case.item.legal_basis,
+        "level": case.level,
+        "party": mask_name(case.party_name),
+        "id_number": mask_id_number(case.party_id_number),
+        "mobile": mask_mobile(case.party_mobile),
+        "facts": mask_text(case.facts, names=names),
+        "decision": mask_text(case.decision, names=names),
+        "amount": str(case.amount),
+    }

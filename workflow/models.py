@@ -457,6 +457,37 @@ class CauseChange(models.Model):
         return f"{self.case} {self.old_item_id} → {self.new_item_id}"
 
 
+class PublishedPenalty(models.Model):
+    """行政处罚决定公示: a decision as the public reads it, the party's personal data already masked.
+
+    Written when the head decides, and sent to the external zone as a ``penalty.published`` packet
+    that makes the same row there: no personal data leaves the internal zone.
+    """
+
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    decided_at = models.DateTimeField(_("decided at"))
+    department = models.CharField(_("department"), max_length=200)
+    item_code = models.CharField(_("item code"), max_length=80)
+    item_name = models.CharField(_("item"), max_length=200)
+    legal_basis = models.TextField(_("legal basis"))
+    level = models.CharField(_("circumstance level"), max_length=10, choices=Level.choices, blank=True)
+    party = models.CharField(_("party"), max_length=100)
+    id_number = models.CharField(_("identity card or credit code"), max_length=18)
+    mobile = models.CharField(_("mobile number"), max_length=11, blank=True)
+    facts = models.TextField(_("facts found"))
+    decision = models.TextField(_("decision"))
+    amount = models.DecimalField(_("fine decided (yuan)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("published penalty decision")
+        verbose_name_plural = _("published penalty decisions")
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["-decided_at", "-id"], name="published_penalty_recent")]
+
+    def __str__(self):
+        return self.number
+
+
 class Notification(models.Model):
     """A message to a user about their case, shown in the site and sent by SMS and e-mail."""
 

@@ -12,8 +12,7 @@ from portal.roles import Role
 from powers.constants import Category, Level, Status
 from powers.models import DiscretionStandard, PowerItem
 
-from ..masking import mask_id_number, mask_mobile, mask_name, mask_text
-from ..models import PenaltyCase
+from ..models import PenaltyCase, PublishedPenalty
 
 
 def is_penalty_staff(user) -> bool:
@@ -77,51 +76,8 @@ def penalty_proposal(item: PowerItem, level: str) -> Proposal | None:
 
 
 def public_penalties():
-    """Decided cases, most recent first, as the public may read them."""
-    return (
-        PenaltyCase.objects.decided()
-        .select_related("item", "department", "standard")
-        .order_by("-decided_at", "-id")
-        .only(
-            "number",
-            "state",
-            "party_name",
-            "party_id_number",
-            "party_mobile",
-            "facts",
-            "decision",
-            "amount",
-            "decided_at",
-            "item__code",
-            "item__name",
-            "item__legal_basis",
-            "department__name",
-            "standard__level",
-        )
-    )
-
-
-def public_penalty_rows(cases) -> list[dict]:
-    """The cases of one page with every piece of the party's personal data masked."""
-    rows = []
-    for case in cases:
-        names = (case.party_name,)
-        rows.append(
-            {
-                "number": case.number,
-                "party": mask_name(case.party_name),
-                "id_number": mask_id_number(case.party_id_number),
-                "mobile": mask_mobile(case.party_mobile),
-                "item": case.item,
-                "department": case.department.name,
-                "facts": mask_text(case.facts, names=names),
-                "decision": mask_text(case.decision, names=names),
-                "amount": case.amount,
-                "level": case.standard.get_level_display() if case.standard_id else "",
-                "decided_at": case.decided_at,
-            }
-        )
-    return rows
+    """The published decisions (masked when published), most recent first."""
+    return PublishedPenalty.objects.order_by("-decided_at", "-id")
 
 
 # Statistics: is discretion still "free"? ------------------------------------------------------

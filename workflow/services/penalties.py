@@ -9,6 +9,7 @@ that row's range needs a written justification, and is then kept for rule P2.
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,10 @@ from powers.constants import Category, Status
 from powers.models import DiscretionStandard, PowerItem
 
 from ..documents import render_penalty_decision, yuan
-from ..models import CauseChange, PenaltyCase
+from ..exchange.packets import Kind
+from ..exchange.services import handles, packet_emit
+from ..masking import publication
+from ..models import CauseChange, PenaltyCase, PublishedPenalty
 from ..penalty_flows import acting_role
 from .numbers import number_next
 from .trail import trail_append
@@ -249,7 +253,35 @@ def penalty_decide(
         content = render_penalty_decision(locked)
         locked.decision_sha256 = hashlib.sha256(content).hexdigest()
         locked.decision_document.save(f"{locked.number}-decision.pdf", ContentFile(content), save=False)
+    _publish(case)
     return case
+
+
+# Publication (行政处罚决定公示) ------------------------------------------------------------------------
+
+
+def _publish(case: PenaltyCase) -> None:
+    """The masked copy for the public page, here and, through the exchange, on the external zone."""
+    fields = publication(case)
+    PublishedPenalty.objects.create(**_published_fields(fields))
+    packet_emit(kind=Kind.PENALTY_PUBLISHED, stream=case.number, payload={"number": case.number, "decision": fields})
+
+
+def _published_fields(fields: dict) -> dict:
+    return {
+        **fields,
+        "decided_at": datetime.fromisoformat(fields["decided_at"]),
+        "amount": Decimal(fields["amount"]),
+    }
+
+
+@handles(Kind.PENALTY_PUBLISHED)
+def penalty_published_apply(packet) -> None:
+    """The external zone's copy of a decision; in a single zone the row is already there."""
+    number = packet.payload["number"]
+    PublishedPenalty.objects.get_or_create(
+        number=number, defaults=_published_fields(packet.payload["decision"] | {"number": number})
+    )
 
 
 # Service per action name, for the case page's one transition view.

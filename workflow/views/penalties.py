@@ -192,8 +192,4 @@ def stats(request):
 def public_list(request):
     """行政处罚决定公开: decided cases, the party's personal data masked; no login."""
     paged = _paged(request, selectors.public_penalties(), reverse("workflow:public_penalties"), {})
-    return render(
-        request,
-        "workflow/penalties/public_list.html",
-        {**paged, "rows": selectors.public_penalty_rows(paged["page_obj"].object_list)},
-    )
+    return render(request, "workflow/penalties/public_list.html", paged)
