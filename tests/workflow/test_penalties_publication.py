@@ -30,7 +30,11 @@ def test_deciding_publishes_a_masked_copy(decided):
 
     assert (published.party, published.id_number, published.mobile) == ("李**", "1101**********1237", "139****5678")
     assert published.facts == FACTS.replace("李四", "李**").replace("13912345678", "139****5678")
-    assert (published.decision, published.amount, published.level) == ("对李**没收违法所得，并处罚款。", 65000, "general")
+    assert (published.decision, published.amount, published.level) == (
+        "对李**没收违法所得，并处罚款。",
+        65000,
+        "general",
+    )
     assert (published.item_code, published.department) == (decided.item.code, decided.department.name)
 
 
