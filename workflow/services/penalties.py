@@ -278,9 +278,8 @@ def _published_fields(fields: dict) -> dict:
 @handles(Kind.PENALTY_PUBLISHED)
 def penalty_published_apply(packet) -> None:
     """The external zone's copy of a decision; in a single zone the row is already there."""
-    number = packet.payload["number"]
     PublishedPenalty.objects.get_or_create(
-        number=number, defaults=_published_fields(packet.payload["decision"] | {"number": number})
+        number=packet.payload["number"], defaults=_published_fields(packet.payload["decision"])
     )
 
 
