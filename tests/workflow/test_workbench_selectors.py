@@ -130,6 +130,13 @@ def test_a_search_by_digits_finds_a_mobile_fragment_or_a_number(staff, file_case
     )
 
 
+def test_a_name_is_found_by_a_chinese_fragment_or_a_latin_name_in_any_case(staff, file_case):
+    chinese, latin, _other = file_case(applicant_name="欧阳明华"), file_case(applicant_name="John Smith"), file_case()
+
+    assert _numbers(selectors.inbox(staff["window_clerk"], {"q": "阳明"})) == [chinese.number]
+    assert _numbers(selectors.inbox(staff["window_clerk"], {"q": "smith"})) == [latin.number]
+
+
 def test_a_whole_case_number_is_found_in_any_case(staff, file_case):
     case, _other = file_case(), file_case()
 

@@ -77,11 +77,19 @@ def _mine(user) -> Q:
 
 
 def _search(text: str) -> Q:
-    """Case number, applicant's name or mobile number; digits alone are a number or a mobile fragment."""
+    """Case number, applicant's name or mobile number; digits alone are a number or a mobile fragment.
+
+    Each branch is answered by indexes (migrations 0004 and 0007): a fragment of digits by the
+    trigram indexes of the number and the mobile number; Chinese text, which no case number
+    contains and for which case does not matter, by the name's trigram index (a case-insensitive
+    match, UPPER(…) LIKE, could not use it).
+    """
     if CASE_NUMBER.fullmatch(text.upper()):  # a whole number: the unique index answers
         return Q(number=text.upper())
     if text.isdigit():
         return Q(number__contains=text) | Q(applicant_mobile__contains=text)
+    if not text.isascii():
+        return Q(applicant_name__contains=text)
     return Q(number__icontains=text) | Q(applicant_name__icontains=text)
 
 
