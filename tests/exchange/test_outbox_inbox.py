@@ -86,7 +86,7 @@ def test_a_tampered_packet_is_quarantined_kept_and_not_acknowledged(local, appli
 
     quarantined = InboundPacket.objects.get()
     assert quarantined.state == InboundState.QUARANTINED
-    assert "Bad signature" in quarantined.reason
+    assert "签名不符" in quarantined.reason
     assert json.loads(default_storage.open(quarantined.raw).read())["packet"]["payload"]["reason"] == "被篡改"
     assert applied == []
     assert OutboundPacket.objects.get().acked_at is None  # the sender ships it again

@@ -5,6 +5,7 @@ import json
 import uuid
 
 import pytest
+from django.utils import translation
 
 from workflow.exchange.packets import (
     Kind,
@@ -20,6 +21,13 @@ from workflow.exchange.packets import (
 )
 
 PDF = b"%PDF-1.4 a result document"
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Reasons are read by administrators in the site's language (the services store them in it)."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def _envelope(**changes):
@@ -75,11 +83,11 @@ def test_a_tampered_payload_is_quarantined_for_its_signature():
     wire = json.loads(wire_encode(_envelope(), {}))
     wire["packet"]["payload"]["reason"] = "被篡改"
 
-    assert "Bad signature" in _reason(canonical(wire))
+    assert "签名不符" in _reason(canonical(wire))
 
 
 def test_a_packet_signed_with_another_key_is_quarantined():
-    assert "Bad signature" in _reason(wire_encode(_envelope(), {}, key="not-our-key"))
+    assert "签名不符" in _reason(wire_encode(_envelope(), {}, key="not-our-key"))
 
 
 def test_an_attachment_whose_bytes_do_not_match_its_hash_is_quarantined():
@@ -107,7 +115,7 @@ def test_an_unknown_kind_is_quarantined():
 def test_a_payload_that_breaks_its_kind_s_schema_is_quarantined_with_the_field():
     reason = _reason(wire_encode(_envelope(payload={"reason": "不再需要"}), {}))
 
-    assert "Invalid payload" in reason and "'at'" in reason
+    assert "数据内容无效" in reason and "'at'" in reason
 
 
 def test_a_payload_with_a_malformed_moment_is_quarantined():
@@ -120,7 +128,7 @@ def test_an_envelope_without_its_sequence_number_is_quarantined():
     envelope = _envelope()
     del envelope["seq"]
 
-    assert "Invalid envelope" in _reason(wire_encode(envelope, {}))
+    assert "数据包信封无效" in _reason(wire_encode(envelope, {}))
 
 
 @pytest.mark.parametrize("data", [b"", b"not json", b"[1, 2]", b'{"packet": {}}', b"\xff\xfe"])

@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import InboundPacket, InboundState, OutboundPacket
@@ -176,7 +177,9 @@ def _quarantine(data: bytes, error: Quarantined) -> InboundPacket:
 def packet_receive(data: bytes) -> InboundPacket:
     """Record a packet that arrived (once, whatever the number of deliveries), or quarantine it."""
     try:
-        packet = wire_decode(data)
+        # Reasons are kept for administrators: in the site's language, whatever the worker's.
+        with translation.override(settings.LANGUAGE_CODE):
+            packet = wire_decode(data)
     except Quarantined as error:
         return _quarantine(data, error)
     recorded = InboundPacket.objects.filter(packet_id=packet.id).exclude(state=InboundState.QUARANTINED).first()
@@ -230,7 +233,7 @@ def _ready():
 
 
 def _apply_one(pk: int) -> bool:
-    with transaction.atomic():
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         packet = InboundPacket.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
         if packet is None or packet.state != InboundState.PENDING:
             return False
