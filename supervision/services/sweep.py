@@ -10,6 +10,7 @@ cases: finding queries scan indexed ranges and only new alerts are created row b
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 SWEEP_LOCK_KEY = 5_201_2026
 # Alerts the sweep may close on its own: nobody has issued an order on them yet.
 UNTAKEN = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+# New alerts are read and written this many at a time.
+RAISE_BATCH = 2000
 
 
 @dataclass
@@ -78,7 +81,7 @@ class QueriedFindings:
     def new(self, open_alerts, closed_by_hand):
         taken = open_alerts.filter(subject_id=OuterRef("finding_subject"))
         hand = closed_by_hand.filter(subject_id=OuterRef("finding_subject"), level=OuterRef("finding_level"))
-        return iter(self.queryset.exclude(Exists(taken)).exclude(Exists(hand)))
+        return self.queryset.exclude(Exists(taken)).exclude(Exists(hand)).iterator(chunk_size=RAISE_BATCH)
 
 
 class ReportedFindings:
@@ -113,21 +116,25 @@ def _apply(rule: Rule, findings, *, subject: str, clears: bool, at: datetime) ->
     # Raise: subjects without an open alert, nor one an inspector closed at this level while the
     # condition still held (re-raising it every minute would undo their decision).
     closed_by_hand = alerts.filter(state=AlertState.CLOSED, cleared_at__isnull=True)
-    created = Alert.objects.bulk_create(
-        Alert(
-            rule=rule,
-            level=row["finding_level"],
-            subject=subject,
-            subject_id=row["finding_subject"],
-            department_id=row["finding_department"],
-            case_id=row["finding_case"],
-            detail=(row["finding_detail"] or "")[:300],
-            raised_at=at,
+    new = findings.new(open_alerts, closed_by_hand)
+    # In batches: the first sweep, or a midnight when many cut-offs move, raises hundreds of
+    # thousands of alerts, which must not all be held in memory at once.
+    while batch := list(islice(new, RAISE_BATCH)):
+        created = Alert.objects.bulk_create(
+            Alert(
+                rule=rule,
+                level=row["finding_level"],
+                subject=subject,
+                subject_id=row["finding_subject"],
+                department_id=row["finding_department"],
+                case_id=row["finding_case"],
+                detail=(row["finding_detail"] or "")[:300],
+                raised_at=at,
+            )
+            for row in batch
         )
-        for row in findings.new(open_alerts, closed_by_hand)
-    )
-    _events([alert.pk for alert in created], action="raise", to_state=AlertState.OPEN, at=at)
-    changes.raised = len(created)
+        _events([alert.pk for alert in created], action="raise", to_state=AlertState.OPEN, at=at)
+        changes.raised += len(created)
 
     # Escalate: a yellow whose subject is now red turns red in place.
     turning = list(open_alerts.filter(findings.found(level=Level.RED), level=Level.YELLOW).values_list("pk", flat=True))
