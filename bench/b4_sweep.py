@@ -18,14 +18,7 @@ itself and reports the process's peak resident memory, VmHWM, as bench/peak.py d
   cases do not move on in the bench, so more of them cross a threshold than in a real night).
 
 Then every query of a sweep of each rule, under EXPLAIN ANALYZE (``--plans`` prints the plans),
-naming the sequential scans of the large tables. The variants (``--variants``):
-
-- shipped: the code as it is (the indexes of migrations workflow 0005 and supervision 0002, the
-  evaluators reading narrow ranges of them, alerts matched to findings by EXISTS);
-- set-based: each rule's findings computed once into a temporary table and turned into alerts by
-  INSERT … SELECT / UPDATE … FROM (``set_based_apply``; the same alerts and events as shipped,
-  checked by ``compare_apply``, and the sweep tests pass with it:
-  ``PYTHONPATH=. pytest -p bench.b4_sweep tests/supervision`` on PostgreSQL).
+naming the sequential scans of the large tables.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_b4 python bench/b4_sweep.py --cases 2000 --runs 1
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_b4 python bench/b4_sweep.py --full
@@ -46,175 +39,18 @@ from bench.setup import ROOT, django_setup  # noqa: E402
 
 CROSSED = 1000
 CLOSED_STATES = ("concluded", "not_accepted", "withdrawn")
-VARIANTS = {
-    "shipped": "as shipped",
-    "set-based": "each rule's findings computed once and applied by INSERT … SELECT / UPDATE … FROM",
-}
 LARGE_TABLES = ("workflow_case", "supervision_alert", "workflow_pause", "workflow_supplementrequest")
-
-
-# The sweep's _apply, set-based: each rule's findings computed once into a temporary table, then one
-# INSERT … SELECT or UPDATE … FROM per kind of change, events written by the same statement. Same
-# changes as supervision.services.sweep._apply (checked by compare_apply and the sweep tests:
-# ``PYTHONPATH=. pytest -p bench.b4_sweep tests/supervision`` on PostgreSQL runs them with it).
-
-OPEN_STATES_SQL = "('open', 'acknowledged', 'ordered', 'answered', 'escalated')"
-SAME_RULE = "a.rule_id = %(rule)s AND a.subject = %(subject)s"
-FOUND = "EXISTS (SELECT 1 FROM sweep_found f WHERE f.subject_id = a.subject_id)"
-EVENT = "INSERT INTO supervision_alertevent (alert_id, action, from_state, to_state, note, at)"
-
-
-def set_based_apply(rule, findings, *, subject: str, clears: bool, at: datetime):
-    from django.db import connection
-
-    from supervision.services.sweep import Changes
-
-    if not hasattr(findings, "queryset"):  # rule_sync's few reported findings: as shipped
-        return SHIPPED["_apply"](rule, findings, subject=subject, clears=clears, at=at)
-    query, params = findings.queryset.order_by().query.sql_with_params()
-    values = {"rule": rule.pk, "subject": subject, "at": at}
-    changes = Changes()
-    with connection.cursor() as cursor:
-
-        def run(statement: str) -> int:
-            cursor.execute(statement, values)
-            return cursor.rowcount
-
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS sweep_found (subject_id bigint PRIMARY KEY, level varchar(10), "
-            "department_id bigint, case_id bigint, detail varchar(300))"
-        )
-        cursor.execute("TRUNCATE sweep_found")
-        cursor.execute(
-            "INSERT INTO sweep_found SELECT q.finding_subject, q.finding_level, q.finding_department, q.finding_case,"
-            f" left(coalesce(q.finding_detail, ''), 300) FROM ({query}) q",
-            params,
-        )
-        cursor.execute("ANALYZE sweep_found")
-        changes.raised = run(
-            f"""WITH new AS (
-                INSERT INTO supervision_alert (state, level, subject, subject_id, department_id, case_id, detail,
-                                               raised_at, rule_id)
-                SELECT 'open', f.level, %(subject)s, f.subject_id, f.department_id, f.case_id, f.detail, %(at)s,
-                       %(rule)s
-                FROM sweep_found f
-                WHERE NOT EXISTS (SELECT 1 FROM supervision_alert a WHERE {SAME_RULE} AND a.subject_id = f.subject_id
-                                  AND a.state IN {OPEN_STATES_SQL})
-                  AND NOT EXISTS (SELECT 1 FROM supervision_alert a WHERE {SAME_RULE} AND a.subject_id = f.subject_id
-                                  AND a.level = f.level AND a.state = 'closed' AND a.cleared_at IS NULL)
-                RETURNING id)
-            {EVENT} SELECT id, 'raise', '', 'open', '', %(at)s FROM new"""
-        )
-        changes.escalated = run(
-            f"""WITH turned AS (
-                UPDATE supervision_alert a SET level = 'red', escalated_at = %(at)s FROM sweep_found f
-                WHERE {SAME_RULE} AND a.state IN {OPEN_STATES_SQL} AND a.level = 'yellow'
-                  AND f.subject_id = a.subject_id AND f.level = 'red'
-                RETURNING a.id)
-            {EVENT} SELECT id, 'turn_red', '', '', '', %(at)s FROM turned"""
-        )
-        if clears:
-            run(
-                f"""UPDATE supervision_alert a SET cleared_at = %(at)s
-                WHERE {SAME_RULE} AND a.state IN ('ordered', 'answered', 'escalated') AND a.cleared_at IS NULL
-                  AND NOT {FOUND}"""
-            )
-            changes.cleared = run(
-                f"""WITH gone AS (
-                    SELECT a.id, a.state FROM supervision_alert a
-                    WHERE {SAME_RULE} AND a.state IN ('open', 'acknowledged') AND NOT {FOUND}),
-                closed AS (
-                    UPDATE supervision_alert a SET state = 'closed', cleared_at = %(at)s, closed_at = %(at)s
-                    FROM gone WHERE a.id = gone.id RETURNING a.id, gone.state AS was)
-                {EVENT} SELECT id, 'clear', was, 'closed', '', %(at)s FROM closed"""
-            )
-            run(
-                f"""UPDATE supervision_alert a SET cleared_at = %(at)s
-                WHERE {SAME_RULE} AND a.state = 'closed' AND a.cleared_at IS NULL AND NOT {FOUND}"""
-            )
-    return changes
-
-
-def compare_apply(moments: list) -> str:
-    """Sweeps at ``moments`` as shipped and set-based, each in a transaction rolled back: the same alerts
-    and events? Before the last moment some alerted cases are concluded and some alerts taken up or
-    closed by hand (chosen by rule and subject: the ids differ), so that clearing is compared too."""
-    from collections import Counter
-
-    from django.db import connection, transaction
-
-    from supervision.models import Alert, AlertEvent
-    from supervision.services.sweep import sweep
-
-    key = ("rule_id", "subject", "subject_id", "raised_at")
-    outcomes = []
-    for variant in ("shipped", "set-based"):
-        install(variant)
-        with transaction.atomic():
-            for n, moment in enumerate(moments):
-                if n == len(moments) - 1:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "UPDATE workflow_case SET state = 'concluded' WHERE id IN (SELECT subject_id FROM "
-                            "supervision_alert WHERE subject = 'case' AND state = 'open' "
-                            "ORDER BY rule_id, subject_id LIMIT 2000)"
-                        )
-                        for state, offset in (("ordered", 0), ("acknowledged", 100), ("closed", 200)):
-                            cursor.execute(
-                                "UPDATE supervision_alert SET state = %s WHERE id IN (SELECT id FROM supervision_alert "
-                                "WHERE state = 'open' ORDER BY rule_id, subject_id LIMIT 100 OFFSET %s)",
-                                [state, offset],
-                            )
-                sweep(at=moment)
-            alerts = Counter(
-                Alert.objects.values_list(*key, "level", "state", "escalated_at", "cleared_at", "closed_at")
-            )
-            events = Counter(
-                AlertEvent.objects.values_list(
-                    *(f"alert__{field}" for field in key), "action", "from_state", "to_state"
-                )
-            )
-            outcomes.append((alerts, events))
-            transaction.set_rollback(True)
-    install("shipped")
-    (alerts, events), (other_alerts, other_events) = outcomes
-    if (alerts, events) == (other_alerts, other_events):
-        return f"the same {sum(alerts.values()):,} alerts and {sum(events.values()):,} events"
-    return (
-        f"DIFFERENT: {sum((alerts - other_alerts).values())} alerts only as shipped, "
-        f"{sum((other_alerts - alerts).values())} only set-based; "
-        f"{sum((events - other_events).values())} events only as shipped, {sum((other_events - events).values())} "
-        "only set-based"
-    )
-
-
-def pytest_sessionstart(session):
-    """As a pytest plugin (-p bench.b4_sweep): the sweep tests run with the set-based apply."""
-    install("set-based")
-
-
-SHIPPED = {}
-
-
-def install(variant: str) -> None:
-    """In this process, the sweep's apply of ``variant``."""
-    from supervision.services import sweep
-
-    SHIPPED.setdefault("_apply", sweep._apply)
-    sweep._apply = set_based_apply if variant == "set-based" else SHIPPED["_apply"]
 
 
 # The sweep in a process of its own ---------------------------------------------------------------
 
 
-def child(moment: str, variant: str) -> None:
+def child(moment: str) -> None:
     """Run one sweep as of ``moment`` and print its figures as JSON (the process's peak memory included)."""
     django_setup("bench.settings")
     from django.db import connection
 
     from supervision.services.sweep import sweep
-
-    install(variant)
 
     connection.ensure_connection()
     before_kb = _status("VmRSS")
@@ -240,8 +76,8 @@ def _status(field: str) -> int:
     return 0
 
 
-def timed_sweep(moment: datetime, variant: str) -> dict:
-    command = [sys.executable, "bench/b4_sweep.py", "--child", moment.isoformat(), "--variant", variant]
+def timed_sweep(moment: datetime) -> dict:
+    command = [sys.executable, "bench/b4_sweep.py", "--child", moment.isoformat()]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"the sweep failed:\n{result.stdout}{result.stderr}")
@@ -412,38 +248,37 @@ def show(m: dict, *, per_rule: bool = False) -> None:
         print(f"      (raised/turned red/cleared) {rules}", flush=True)
 
 
-def bench_variant(args, variant: str, history: int) -> None:
-    """The four measures of one variant, each printed as soon as it is done, then the plans."""
+def bench_size(args, history: int) -> None:
+    """The four measures, each printed as soon as it is done, then the plans."""
     from bench.b4_data import T0
 
     first = []
     for _ in range(args.runs):
         forget_alerts(history)
-        first.append(timed_sweep(T0, variant))
+        first.append(timed_sweep(T0))
     open_alerts = sql("SELECT count(*) FROM supervision_alert WHERE state <> 'closed'", fetch=True)[0][0]
     print(f"  open alerts after the first sweep: {open_alerts:,}")
     show(measure("first sweep (raises every alert)", first), per_rule=True)
     vacuum()
-    steady = [timed_sweep(T0 + timedelta(minutes=1 + run), variant) for run in range(args.runs)]
+    steady = [timed_sweep(T0 + timedelta(minutes=1 + run)) for run in range(args.runs)]
     show(measure("steady (nothing changed)", steady))
     crossed, alerted = [], []
     for run in range(args.runs):
         moment = T0 + timedelta(minutes=10 + 2 * run)
         chosen = cross_deadlines(moment, run)
-        crossed.append(timed_sweep(moment, variant))
+        crossed.append(timed_sweep(moment))
         alerted.append((crossed_alerted(chosen), len(chosen)))
         restore_deadlines(chosen)
-        timed_sweep(moment + timedelta(minutes=1), variant)  # their alerts cleared: steady again
+        timed_sweep(moment + timedelta(minutes=1))  # their alerts cleared: steady again
     vacuum()
     show(measure(f"{CROSSED:,} deadlines crossed", crossed))
     alerted = ", ".join(f"{n:,} of {of:,}" for n, of in alerted)
     print(f"  crossed deadlines with an open red T1 alert after that sweep: {alerted}", flush=True)
     midnight = datetime.combine(T0.date() + timedelta(days=1), datetime.min.time(), tzinfo=T0.tzinfo)
     show(
-        measure("midnight (cut-offs move a day)", [timed_sweep(midnight + timedelta(seconds=30), variant)]),
+        measure("midnight (cut-offs move a day)", [timed_sweep(midnight + timedelta(seconds=30))]),
         per_rule=True,
     )
-    install(variant)
     print(
         f"  EXPLAIN ANALYZE (TIMING OFF; each statement cancelled after {args.explain_timeout} s): each rule's "
         "finding query, then its sweep's statements once more, at midnight + 1 min:",
@@ -456,7 +291,6 @@ def bench_variant(args, variant: str, history: int) -> None:
         print(f"    {code}: {found['ms']:9.1f} ms in {found['queries']} statements{flags}")
         if found["flags"] or args.plans:
             print("\n".join(found["lines"]))
-    install("shipped")
 
 
 def main():
@@ -467,15 +301,13 @@ def main():
     parser.add_argument("--items", type=int, default=600)
     parser.add_argument("--history", type=float, default=0.1, help="closed alerts per closed case")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
-    parser.add_argument("--variant", default="shipped", help=argparse.SUPPRESS)
     parser.add_argument("--plans", action="store_true", help="print every query and its whole plan")
     parser.add_argument("--explain-timeout", type=int, default=60, help="seconds per statement under EXPLAIN")
     parser.add_argument("--reuse", action="store_true", help="keep the cases already written for a size")
     parser.add_argument("--child", metavar="AT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.variant)
+        return child(args.child)
     if args.full:
         args.cases, args.items = [100_000, 1_000_000], 10_000
 
@@ -513,13 +345,8 @@ def main():
             print("  " + ", ".join(f"{state} {n:,}" for state, n in made["states"].items()))
             print("  " + ", ".join(f"{table} {n:,} rows {mb}" for table, (n, mb) in made["sizes"].items()))
         history_max = sql("SELECT max(id) FROM supervision_alert WHERE raised_at < %s", [b4_data.T0], fetch=True)[0][0]
-        for variant in args.variants:
-            if variant == "set-based":
-                moments = [b4_data.T0, b4_data.T0 + timedelta(hours=14, seconds=30), b4_data.T0 + timedelta(days=6)]
-                forget_alerts(history_max or 0)
-                print(f"  set-based against shipped, sweeps at {len(moments)} moments: {compare_apply(moments)}")
-            print(f"\n{size:,} open cases (+ {closed:,} closed) — {VARIANTS[variant]}", flush=True)
-            bench_variant(args, variant, history_max or 0)
+        print(f"\n{size:,} open cases (+ {closed:,} closed)", flush=True)
+        bench_size(args, history_max or 0)
 
 
 if __name__ == "__main__":

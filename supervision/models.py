@@ -123,6 +123,27 @@ class Alert(AlertFlow):
         return self.state in OPEN_ALERT_STATES
 
 
+class SweepFinding(models.Model):
+    """One finding of the rule being swept, in a temporary table of the sweep's connection.
+
+    The sweep fills it once per rule (supervision.services.sweep) and every step of turning the
+    findings into alerts reads it, instead of running the rule's query once per step.
+    """
+
+    subject_id = models.BigIntegerField(primary_key=True)
+    level = models.CharField(max_length=10)
+    department_id = models.BigIntegerField(null=True)
+    case_id = models.BigIntegerField(null=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "supervision_sweep_finding"
+
+    def __str__(self):
+        return f"{self.subject_id} {self.level}"
+
+
 class AlertEvent(models.Model):
     """One step in an alert's own trail: raised, turned red, acknowledged, ordered, answered, closed."""
 

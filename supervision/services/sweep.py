@@ -1,10 +1,11 @@
 """The sweep: every enabled rule's findings become alerts, set-based and idempotent.
 
-For one rule, with its findings as a subquery: new subjects get an alert (one open per rule and
-subject, enforced by a partial unique index), yellow alerts whose subject is now red turn red in
-place, and, for conditions that can clear, alerts nobody has taken up yet whose subject is no
-longer found are closed and kept. The work grows with the alerts that change, not with the
-cases: finding queries scan indexed ranges and only new alerts are created row by row.
+For one rule, its findings are written once into a temporary table (``SweepFinding``), then
+matched to the rule's alerts by EXISTS: new subjects get an alert (one open per rule and subject,
+enforced by a partial unique index), yellow alerts whose subject is now red turn red in place,
+and, for conditions that can clear, alerts nobody has taken up yet whose subject is no longer
+found are closed and kept. The work grows with the alerts that change, not with the cases: the
+finding query scans indexed ranges once, and only new alerts are created, in batches.
 """
 
 import logging
@@ -13,14 +14,14 @@ from datetime import datetime
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from portal.services import heartbeat_record
 from workflow.calendar import WorkingCalendar
 
 from ..constants import SWEEP_HEARTBEAT, AlertState, Level
-from ..models import Alert, AlertEvent, Rule
+from ..models import Alert, AlertEvent, Rule, SweepFinding
 from ..rules import EVALUATORS, REPORTED
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ SWEEP_LOCK_KEY = 5_201_2026
 UNTAKEN = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 # New alerts are read and written this many at a time.
 RAISE_BATCH = 2000
+FOUND = SweepFinding._meta.db_table
 
 
 @dataclass
@@ -62,53 +64,51 @@ def _events(alert_ids, *, action: str, at: datetime, from_state: str = "", to_st
     )
 
 
-class QueriedFindings:
-    """An evaluator's findings, kept as a queryset: used as subqueries, never loaded whole.
-
-    Alerts are matched to findings by EXISTS, not IN: PostgreSQL turns NOT EXISTS into an anti-join
-    whatever the size, while NOT IN (subquery) is rescanned per alert once the findings outgrow
-    work_mem (30 s a sweep at a million open cases).
-    """
-
-    def __init__(self, queryset):
-        self.queryset = queryset
-
-    def found(self, *, level: str | None = None):
-        """A condition on alerts: their subject is found (at ``level``, if given)."""
-        matching = self.queryset.filter(finding_subject=OuterRef("subject_id"))
-        return Exists(matching.filter(finding_level=level) if level else matching)
-
-    def new(self, open_alerts, closed_by_hand):
-        taken = open_alerts.filter(subject_id=OuterRef("finding_subject"))
-        hand = closed_by_hand.filter(subject_id=OuterRef("finding_subject"), level=OuterRef("finding_level"))
-        return self.queryset.exclude(Exists(taken)).exclude(Exists(hand)).iterator(chunk_size=RAISE_BATCH)
+def _findings_reset() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {FOUND} (subject_id bigint PRIMARY KEY, level varchar(10) NOT NULL, "
+            "department_id bigint NULL, case_id bigint NULL, detail varchar(300) NOT NULL)"
+        )
+        cursor.execute(f"DELETE FROM {FOUND}")
 
 
-class ReportedFindings:
-    """Findings another app reported (a few hundred cameras at most): plain lists."""
-
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-
-    def found(self, *, level: str | None = None):
-        return Q(subject_id__in=[f.subject_id for f in self.findings if level is None or f.level == level])
-
-    def new(self, open_alerts, closed_by_hand):
-        taken = set(open_alerts.values_list("subject_id", flat=True))
-        hand = set(closed_by_hand.values_list("subject_id", "level"))
-        for finding in self.findings:
-            if finding.subject_id not in taken and (finding.subject_id, finding.level) not in hand:
-                yield {
-                    "finding_subject": finding.subject_id,
-                    "finding_level": finding.level,
-                    "finding_department": finding.department_id,
-                    "finding_case": None,
-                    "finding_detail": finding.detail,
-                }
+def findings_store(queryset) -> None:
+    """An evaluator's findings, written once into the sweep's table (INSERT … SELECT: never loaded here)."""
+    _findings_reset()
+    query, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {FOUND} (subject_id, level, department_id, case_id, detail) "
+            "SELECT found.finding_subject, found.finding_level, CAST(found.finding_department AS bigint), "
+            "CAST(found.finding_case AS bigint), substr(coalesce(found.finding_detail, ''), 1, 300) "
+            f"FROM ({query}) found",
+            params,
+        )
+        cursor.execute(f"ANALYZE {FOUND}")
 
 
-def _apply(rule: Rule, findings, *, subject: str, clears: bool, at: datetime) -> Changes:
-    """Turn ``findings`` into alerts of ``rule`` as of ``at``."""
+def findings_store_reported(findings: list[Finding]) -> None:
+    _findings_reset()
+    SweepFinding.objects.bulk_create(
+        SweepFinding(
+            subject_id=finding.subject_id,
+            level=finding.level,
+            department_id=finding.department_id,
+            detail=finding.detail[:300],
+        )
+        for finding in findings
+    )
+
+
+def _found(*, level: str | None = None) -> Exists:
+    """A condition on alerts: their subject is among the findings (at ``level``, if given)."""
+    found = SweepFinding.objects.filter(subject_id=OuterRef("subject_id"))
+    return Exists(found.filter(level=level) if level else found)
+
+
+def _apply(rule: Rule, *, subject: str, clears: bool, at: datetime) -> Changes:
+    """Turn the stored findings into alerts of ``rule`` as of ``at``."""
     changes = Changes()
     alerts = Alert.objects.filter(rule=rule, subject=subject)
     open_alerts = alerts.open()
@@ -116,34 +116,36 @@ def _apply(rule: Rule, findings, *, subject: str, clears: bool, at: datetime) ->
     # Raise: subjects without an open alert, nor one an inspector closed at this level while the
     # condition still held (re-raising it every minute would undo their decision).
     closed_by_hand = alerts.filter(state=AlertState.CLOSED, cleared_at__isnull=True)
-    new = findings.new(open_alerts, closed_by_hand)
+    taken = open_alerts.filter(subject_id=OuterRef("subject_id"))
+    hand = closed_by_hand.filter(subject_id=OuterRef("subject_id"), level=OuterRef("level"))
+    new = SweepFinding.objects.exclude(Exists(taken)).exclude(Exists(hand)).iterator(chunk_size=RAISE_BATCH)
     # In batches: the first sweep, or a midnight when many cut-offs move, raises hundreds of
     # thousands of alerts, which must not all be held in memory at once.
     while batch := list(islice(new, RAISE_BATCH)):
         created = Alert.objects.bulk_create(
             Alert(
                 rule=rule,
-                level=row["finding_level"],
+                level=finding.level,
                 subject=subject,
-                subject_id=row["finding_subject"],
-                department_id=row["finding_department"],
-                case_id=row["finding_case"],
-                detail=(row["finding_detail"] or "")[:300],
+                subject_id=finding.subject_id,
+                department_id=finding.department_id,
+                case_id=finding.case_id,
+                detail=finding.detail,
                 raised_at=at,
             )
-            for row in batch
+            for finding in batch
         )
         _events([alert.pk for alert in created], action="raise", to_state=AlertState.OPEN, at=at)
         changes.raised += len(created)
 
     # Escalate: a yellow whose subject is now red turns red in place.
-    turning = list(open_alerts.filter(findings.found(level=Level.RED), level=Level.YELLOW).values_list("pk", flat=True))
+    turning = list(open_alerts.filter(_found(level=Level.RED), level=Level.YELLOW).values_list("pk", flat=True))
     Alert.objects.filter(pk__in=turning).update(level=Level.RED, escalated_at=at)
     _events(turning, action="turn_red", at=at)
     changes.escalated = len(turning)
 
     if clears:
-        gone = open_alerts.exclude(findings.found())
+        gone = open_alerts.exclude(_found())
         # Alerts under a supervision order stay with the inspector; only the fact is noted.
         gone.exclude(state__in=UNTAKEN).filter(cleared_at__isnull=True).update(cleared_at=at)
         closing = list(gone.filter(state__in=UNTAKEN).values_list("pk", "state"))
@@ -159,7 +161,7 @@ def _apply(rule: Rule, findings, *, subject: str, clears: bool, at: datetime) ->
         # An alert an inspector closed while its condition held keeps that condition from being
         # raised again (above); once the condition is gone that is noted too, so that its next
         # occurrence (a second suspension, lateness in a later step) is raised as a new alert.
-        closed_by_hand.exclude(findings.found()).update(cleared_at=at)
+        closed_by_hand.exclude(_found()).update(cleared_at=at)
     return changes
 
 
@@ -184,8 +186,8 @@ def sweep(*, at: datetime | None = None, codes: list[str] | None = None) -> dict
         if evaluator is None:
             logger.warning("rule_without_evaluator rule=%s evaluator=%s", rule.code, rule.evaluator)
             continue
-        found = QueriedFindings(evaluator.function(rule, at, calendar))
-        results[rule.code] = _apply(rule, found, subject=evaluator.subject, clears=evaluator.clears, at=at)
+        findings_store(evaluator.function(rule, at, calendar))
+        results[rule.code] = _apply(rule, subject=evaluator.subject, clears=evaluator.clears, at=at)
     heartbeat_record(name=SWEEP_HEARTBEAT)
     logger.info(
         "sweep_done at=%s %s",
@@ -204,4 +206,5 @@ def rule_sync(*, code: str, subject: str, findings: list[Finding], at: datetime 
     if rule is None:
         return Changes()
     _lock()
-    return _apply(rule, ReportedFindings(findings), subject=subject, clears=True, at=at)
+    findings_store_reported(findings)
+    return _apply(rule, subject=subject, clears=True, at=at)
