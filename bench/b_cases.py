@@ -3,7 +3,8 @@
 Targets: filing (../shared/BENCH.md B3 asks >= 50 filings/s for the whole pipeline; here the
 single zone's share: ``case_file`` with its uploads, trail entry and notification), none lost and
 none duplicated; the inbox GET /workbench/ at 100,000 open cases of one department, p95 <= 100 ms
-with 8 concurrent clients on gunicorn (first page, a search, the overdue filter).
+with 8 concurrent clients on gunicorn (first page, a search, the overdue filter); ``--clients 1 2 8``
+measures with each number of clients in turn.
 
 For each size: the catalogue (600 items, 60 departments) and ``--cases`` open cases of BENCH-01
 plus as many cases of the other departments (half of them closed) are written in bulk, with one
@@ -214,6 +215,7 @@ INBOX_INDEXES = (
     "case_all_due",
     "workflow_case_applicant_name_trgm",
     "workflow_case_applicant_mobile_trgm",
+    "workflow_case_number_trgm",
 )
 VARIANTS = {"shipped": "as shipped", "without": "without the inbox indexes"}
 
@@ -345,7 +347,7 @@ def serving_pids(server) -> tuple[list, list]:
         return [int(pid) for pid in workers], [row[0] for row in cursor.fetchall()]
 
 
-def measure(args, paths: dict, cookie: str) -> dict:
+def measure(args, paths: dict, cookie: str, clients: int) -> dict:
     """One run of every measure against a fresh gunicorn, its workers warmed first.
 
     Besides the latencies, the CPU each request cost in the gunicorn workers and in their database
@@ -360,12 +362,12 @@ def measure(args, paths: dict, cookie: str) -> dict:
     server = serve(port, args.workers)
     try:
         for path in paths.values():
-            run(port, path, headers={"Cookie": cookie}, clients=args.clients, requests=args.clients * 4)
+            run(port, path, headers={"Cookie": cookie}, clients=clients, requests=clients * 4)
         results = {}
         for label, path in paths.items():
             workers, backends = serving_pids(server)
             web, db = cpu_seconds(workers), cpu_seconds(backends)
-            result = run(port, path, headers={"Cookie": cookie}, clients=args.clients, requests=args.requests)
+            result = run(port, path, headers={"Cookie": cookie}, clients=clients, requests=args.requests)
             served = max(1, len(result.latencies))
             workers, backends = serving_pids(server)  # Django reconnects after CONN_MAX_AGE
             result.web_cpu_ms = cpu_used(web, cpu_seconds(workers)) * 1000 / served
@@ -393,28 +395,30 @@ def bench_inbox(size: int, args, department, clerk) -> dict:
         for run in range(args.runs):
             for variant in args.variants if run % 2 == 0 else reversed(args.variants):
                 set_variant(variant, saved)
-                load = os.getloadavg()[0]
-                for label, result in measure(args, paths, cookie).items():
-                    runs.setdefault((variant, label), []).append(result)
-                print(
-                    f"  run {run + 1}, {VARIANTS[variant]}: "
-                    + ", ".join(
-                        f"{label} p95 {runs[variant, label][-1].percentile(95):.0f} ms "
-                        f"(CPU {runs[variant, label][-1].web_cpu_ms:.0f}+{runs[variant, label][-1].db_cpu_ms:.0f} ms)"
-                        for label in paths
+                for clients in args.clients:
+                    load = os.getloadavg()[0]
+                    for label, result in measure(args, paths, cookie, clients).items():
+                        runs.setdefault((variant, clients, label), []).append(result)
+                    print(
+                        f"  run {run + 1}, {VARIANTS[variant]}, {clients} clients: "
+                        + ", ".join(
+                            f"{label} p95 {runs[variant, clients, label][-1].percentile(95):.0f} ms "
+                            f"(CPU {runs[variant, clients, label][-1].web_cpu_ms:.0f}"
+                            f"+{runs[variant, clients, label][-1].db_cpu_ms:.0f} ms)"
+                            for label in paths
+                        )
+                        + f"  (load average before: {load:.1f})",
+                        flush=True,
                     )
-                    + f"  (load average before: {load:.1f})",
-                    flush=True,
-                )
     finally:
         set_variant("shipped", saved)
     print(
         f"\n{size} open cases of {department.code} (+ {size} of other departments) — GET /workbench/ as a window "
-        f"clerk, {args.clients} clients, {args.workers} gunicorn workers, {args.requests} requests x {args.runs} runs"
+        f"clerk, {args.workers} gunicorn workers, {args.requests} requests x {args.runs} runs"
     )
     medians = {}
-    for (variant, label), results in runs.items():
-        m = medians[variant, label] = {
+    for (variant, clients, label), results in runs.items():
+        m = medians[variant, clients, label] = {
             "p50": statistics.median(r.percentile(50) for r in results),
             "p95": statistics.median(r.percentile(95) for r in results),
             "rps": statistics.median(r.throughput for r in results),
@@ -424,7 +428,7 @@ def bench_inbox(size: int, args, department, clerk) -> dict:
             **found[variant][label],
         }
         print(
-            f"  {VARIANTS[variant]:<25} {label:<13} p50={m['p50']:6.1f} ms  p95={m['p95']:6.1f} ms  "
+            f"  {VARIANTS[variant]:<25} {clients} clients {label:<13} p50={m['p50']:6.1f} ms  p95={m['p95']:6.1f} ms  "
             f"{m['rps']:5.1f} req/s  errors={m['errors']}  (p95 per run: "
             f"{', '.join(f'{r.percentile(95):.0f}' for r in results)})  CPU per request: gunicorn "
             f"{m['web_cpu']:.1f} ms + PostgreSQL {m['db_cpu']:.1f} ms  one client in-process {m['ms']:.0f} ms "
@@ -479,7 +483,7 @@ def main():
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--parts", nargs="+", choices=["inbox", "filing"], default=["inbox", "filing"])
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, nargs="+", default=[8], help="concurrent clients (each in turn)")
     parser.add_argument("--requests", type=int, default=200, help="requests per inbox measure and run")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
