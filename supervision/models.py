@@ -45,6 +45,15 @@ class Rule(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def level_for(self, measure) -> str | None:
+        """The card a measure earns against this rule's thresholds (for rules reported by other apps
+        in one unit, minutes for cameras and the exchange): red, yellow, or none."""
+        if self.red_threshold is not None and measure >= self.red_threshold:
+            return Level.RED
+        if self.yellow_threshold is not None and measure >= self.yellow_threshold:
+            return Level.YELLOW
+        return None
+
 
 class AlertQuerySet(models.QuerySet):
     def open(self):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from supervision.constants import Level, Subject
+from supervision.constants import Subject
 from supervision.models import Rule
 from supervision.services.sweep import Finding, rule_sync
 from workflow.calendar import WorkingCalendar
@@ -57,13 +57,7 @@ def _minutes(since: datetime, now: datetime) -> float:
 
 
 def _level(rule: Rule | None, minutes: float) -> str | None:
-    if rule is None:
-        return None
-    if rule.red_threshold is not None and minutes >= rule.red_threshold:
-        return Level.RED
-    if rule.yellow_threshold is not None and minutes >= rule.yellow_threshold:
-        return Level.YELLOW
-    return None
+    return rule.level_for(minutes) if rule is not None else None
 
 
 def cameras_report_alerts(*, now: datetime, calendar: WorkingCalendar | None = None) -> None:

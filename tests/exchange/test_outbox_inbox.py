@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -9,6 +10,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from supervision.constants import AlertState, Level
+from supervision.models import Alert
 from workflow.exchange import services
 from workflow.exchange.models import InboundPacket, InboundState, OutboundPacket
 from workflow.exchange.packets import Kind, canonical, sha256
@@ -272,3 +275,40 @@ def test_a_spool_error_is_a_transport_error(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(TransportError):
         SpoolTransport(tmp_path / "file", "external").send("id", b"{}")
+
+
+def _link_alert():
+    return Alert.objects.filter(rule__code="X1", subject="exchange").open().first()
+
+
+def test_a_link_whose_packets_wait_turns_yellow_then_red_and_clears_when_acknowledged(spool_pair, time_machine):
+    outside, inside = spool_pair
+    time_machine.move_to(timezone.now(), tick=False)
+    withdrawal()
+    services.packets_ship(outside)
+
+    services.backlog_report()
+    assert _link_alert() is None
+    time_machine.shift(timedelta(minutes=5))
+    services.backlog_report()
+    yellow = _link_alert()
+    assert yellow.level == Level.YELLOW and "1" in yellow.detail
+    time_machine.shift(timedelta(minutes=25))
+    services.backlog_report()
+    assert _link_alert().pk == yellow.pk and _link_alert().level == Level.RED
+
+    services.packets_receive(inside)
+    services.acks_receive(outside)
+    services.backlog_report()
+    assert _link_alert() is None
+    assert Alert.objects.get(pk=yellow.pk).state == AlertState.CLOSED
+
+
+def test_a_quarantined_packet_makes_the_link_red_at_once():
+    wire = json.loads(services._wire(withdrawal()))
+    wire["signature"] = "0" * 64
+    services.packet_receive(canonical(wire))
+
+    services.backlog_report()
+
+    assert _link_alert().level == Level.RED

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from supervision.constants import AlertState as A
-from supervision.models import Alert, Rule
+from supervision.models import Alert
 from supervision.selectors.dashboard import PAGE_SIZE
 from supervision.services import alerts as services
 from supervision.services.sweep import Finding, rule_sync, sweep
@@ -313,7 +313,6 @@ def _json_script(response, element_id: str) -> str:
 
 
 def test_health_counts_open_camera_and_exchange_alerts_and_the_last_sweep(client, inspector, board, time_machine):
-    Rule.objects.filter(code="X1").update(enabled=True)
     rule_sync(code="X1", subject="exchange", findings=[Finding(1, "yellow")], at=NOW)
     time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
     sweep()

@@ -21,8 +21,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from supervision.constants import Level, Subject
+from supervision.models import Rule
+from supervision.services.sweep import Finding, rule_sync
+
 from .models import InboundPacket, InboundState, OutboundPacket
 from .packets import Quarantined, acks_decode, acks_encode, envelope_make, sha256, wire_decode, wire_encode
+from .selectors import exchange_health
 from .transports import TransportError, transport_for
 
 logger = logging.getLogger(__name__)
@@ -31,6 +36,9 @@ logger = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(minutes=15)
 SHIP_BATCH = 500
+# Rule X1 watches one subject in each zone: its link to the other zone.
+BACKLOG_RULE = "X1"
+LINK = 1
 
 # What each packet kind does in this zone: kind → handler(packet), registered by the apps that own
 # the data (``handles``). A packet of a kind this zone does not handle is quarantined.
@@ -264,11 +272,31 @@ def packets_apply() -> int:
     return applied
 
 
+def backlog_report(*, now=None) -> None:
+    """Rule X1 for supervision: this zone's link to the other turns yellow, then red, as its oldest
+    unacknowledged packet waits longer than the rule's minutes, and is red while any is quarantined."""
+    rule = Rule.objects.filter(code=BACKLOG_RULE, enabled=True).first()
+    if rule is None:
+        return
+    health = exchange_health()
+    level = Level.RED if health["quarantined"] else rule.level_for(health["oldest_unacknowledged_seconds"] / 60)
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = _("%(waiting)s unacknowledged (the oldest for %(minutes)s min), %(quarantined)s quarantined") % {
+            "waiting": health["unacknowledged"],
+            "minutes": health["oldest_unacknowledged_seconds"] // 60,
+            "quarantined": health["quarantined"],
+        }
+    findings = [Finding(LINK, level, detail=detail)] if level else []
+    rule_sync(code=BACKLOG_RULE, subject=Subject.EXCHANGE, findings=findings, at=now)
+
+
 def exchange_once(transport=None) -> dict[str, int]:
-    """One round: ship what is due, record and acknowledge what arrived, apply it, note the acks."""
+    """One round: ship what is due, record and acknowledge what arrived, apply it, note the acks;
+    then tell supervision how far behind the link is."""
     transport = transport or transport_for()
     shipped = packets_ship(transport)
     received = packets_receive(transport)
     applied = packets_apply()
     acked = acks_receive(transport)
+    backlog_report()
     return {"shipped": shipped, "received": received, "applied": applied, "acked": acked}
