@@ -25,7 +25,7 @@ from ..constants import PenaltyState
 from ..forms.penalties import ACTION_LABELS, TRAIL_ACTION_LABELS, ClueForm, PenaltyStateFilter, StepForm, step_form
 from ..selectors import penalties as selectors
 from ..services.penalties import SERVICES, penalty_case_open
-from .common import choice_label, list_link, page_links
+from .common import list_link, page_links, trail_rows
 
 logger = logging.getLogger(__name__)
 
@@ -89,19 +89,6 @@ def _available_actions(case, user) -> list[str]:
     return [action for action in ACTION_LABELS if action in available]
 
 
-def _trail_rows(case) -> list[dict]:
-    return [
-        {
-            "entry": entry,
-            "role": choice_label(Role, entry.role),
-            "action": TRAIL_ACTION_LABELS.get(entry.action, entry.action),
-            "from_state": choice_label(PenaltyState, entry.from_state) if entry.from_state else "",
-            "to_state": choice_label(PenaltyState, entry.to_state),
-        }
-        for entry in case.trail.order_by("seq")
-    ]
-
-
 def _render_case(request, case, *, bound: StepForm | None = None, status: int = 200):
     forms = [
         bound if bound is not None and bound.action == action else step_form(case, action)
@@ -112,7 +99,7 @@ def _render_case(request, case, *, bound: StepForm | None = None, status: int = 
         "standards": selectors.penalty_standards(case.item),
         "proposal": selectors.penalty_proposal(case.item, case.level) if case.level else None,
         "cause_changes": case.cause_changes.select_related("old_item", "new_item", "changed_by"),
-        "trail": _trail_rows(case),
+        "trail": trail_rows(case.trail.order_by("seq"), states=PenaltyState, actions=TRAIL_ACTION_LABELS),
         "forms": forms,
         "open_action": bound.action if bound is not None else None,
     }

@@ -19,7 +19,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.requests import client_address
-from portal.roles import Role
 
 from ..constants import CaseState
 from ..forms.workbench import ACTION_LABELS, TRAIL_ACTION_LABELS, InboxFilterForm, TransitionForm, transition_form
@@ -27,7 +26,7 @@ from ..hooks import trail_links
 from ..selectors import workbench as selectors
 from ..services.cases import SERVICES
 from ..uploads import ACCEPTED_TYPES
-from .common import choice_label, list_link, page_links
+from .common import list_link, page_links, trail_rows
 
 logger = logging.getLogger(__name__)
 
@@ -81,20 +80,9 @@ def _public_item_url(item) -> str | None:
         return None
 
 
-def _trail_rows(user, case) -> list[dict]:
+def _trail(user, case) -> list[dict]:
     entries = list(case.trail.all())
-    links = trail_links(user, case, entries)
-    return [
-        {
-            "entry": entry,
-            "links": links.get(entry.pk, []),
-            "role": choice_label(Role, entry.role),
-            "action": TRAIL_ACTION_LABELS.get(entry.action, entry.action),
-            "from_state": choice_label(CaseState, entry.from_state) if entry.from_state else "",
-            "to_state": choice_label(CaseState, entry.to_state),
-        }
-        for entry in entries
-    ]
+    return trail_rows(entries, states=CaseState, actions=TRAIL_ACTION_LABELS, links=trail_links(user, case, entries))
 
 
 def _render_case(request, case, *, bound: TransitionForm | None = None, status: int = 200):
@@ -112,7 +100,7 @@ def _render_case(request, case, *, bound: TransitionForm | None = None, status: 
         ],
         "supplement_requests": case.supplement_requests.all(),
         "pauses": case.pauses.all(),
-        "trail": _trail_rows(request.user, case),
+        "trail": _trail(request.user, case),
         "documents": case.documents.all(),
         "forms": forms,
         "open_action": bound.action if bound is not None else None,
