@@ -55,6 +55,12 @@ def handles(kind: str):
     return register
 
 
+def sent_here(packet: InboundPacket) -> bool:
+    """A packet this zone sent itself (the single zone's loopback): the change that emitted it is
+    already in this database, so a handler that would copy it has nothing to do."""
+    return packet.source == settings.PORTAL_ZONE
+
+
 # Outbox ----------------------------------------------------------------------------------------
 
 
