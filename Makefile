@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint messages clean
+.PHONY: run run-zones test lint messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -26,6 +26,18 @@ run: $(VENV)/.run-installed
 	@echo "Sunshine Portal: http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
+## run-zones: both zones on this machine, joined only by a spool directory (docs/deployment.md):
+## external http://127.0.0.1:8000/ (citizens), internal http://127.0.0.1:8001/ (staff)
+ZONES := EXCHANGE_TRANSPORT=spool EXCHANGE_SPOOL_DIR=$(CURDIR)/var/spool EXCHANGE_INTERVAL=5
+run-zones: $(VENV)/.run-installed
+	mkdir -p var/external var/internal var/spool
+	$(ZONES) VAR_DIR=var/internal PORTAL_ZONE=internal $(BIN)/python manage.py migrate --noinput
+	$(ZONES) VAR_DIR=var/internal PORTAL_ZONE=internal $(BIN)/python manage.py seed_demo
+	$(ZONES) VAR_DIR=var/external PORTAL_ZONE=external $(BIN)/python manage.py migrate --noinput
+	$(ZONES) VAR_DIR=var/external PORTAL_ZONE=external $(BIN)/python manage.py seed_demo
+	@echo "External zone (citizens): http://127.0.0.1:8000/   Internal zone (staff): http://127.0.0.1:8001/"
+	$(ZONES) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.zones
+
 ## test: lint, migrations check and the whole suite (DATABASE_URL / CELERY_BROKER_URL when set)
 test: $(VENV)/.dev-installed lint
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
@@ -41,4 +53,4 @@ messages: $(VENV)/.dev-installed
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 clean:
-	rm -rf var/portal.sqlite3* var/broker
+	rm -rf var/portal.sqlite3* var/broker var/external var/internal var/spool

@@ -18,6 +18,19 @@ def citizen_register(*, name: str, mobile: str, id_number: str, password: str) -
     return user
 
 
+def citizen_account(*, username: str, name: str, mobile: str, id_number: str) -> User:
+    """The account, in this zone, of a citizen registered in the other one (users are matched by
+    username across zones): made on first sight without a usable password, since they log in outside."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"name": name, "mobile": mobile, "id_number": id_number}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=Role.CITIZEN))
+    return user
+
+
 def heartbeat_record(*, name: str = "beat") -> Heartbeat:
     heartbeat, _created = Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
     return heartbeat

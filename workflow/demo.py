@@ -75,9 +75,15 @@ class Application:
     description: str
 
 
-def seed() -> list[tuple[str, str]]:
-    """Store every year the package knows, then the demo cases; adds no demo login."""
+def seed_calendar() -> list[tuple[str, str]]:
+    """Store every year of holidays the package knows (each zone counts working days)."""
     holidays_seed_from_package()
+    return []
+
+
+def seed() -> list[tuple[str, str]]:
+    """The calendar, then the demo cases; adds no demo login."""
+    seed_calendar()
     with translation.override(settings.LANGUAGE_CODE):
         _seed_cases()
     return []

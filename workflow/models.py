@@ -204,7 +204,10 @@ class SupplementRequest(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supplement_requests")
     materials = models.ManyToManyField("powers.Material", verbose_name=_("missing materials"), blank=True)
     note = models.TextField(_("what is missing"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty on the external zone's copy: the clerk works inside (workflow/services/case_packets.py).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
 
@@ -254,7 +257,10 @@ class Pause(models.Model):
         _("working days"), default=0, help_text=_("Expected for a suspension, granted for an extension.")
     )
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty on the external zone's copy, as for supplement requests.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("pause")

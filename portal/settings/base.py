@@ -13,9 +13,13 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+environ.Env.read_env(BASE_DIR / ".env")
 
-env = environ.Env(
+# Where the embedded defaults keep their files (SQLite, broker queue, spool, media, static): one
+# directory per zone when two zones run on one machine (``make run-zones``).
+env = environ.Env(VAR_DIR=(str, str(BASE_DIR / "var")))
+VAR_DIR = Path(env("VAR_DIR")).resolve()
+env.scheme.update(
     DEBUG=(bool, False),
     SECRET_KEY=(str, "embedded-run-only-not-secret"),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "[::1]"]),
@@ -38,8 +42,8 @@ env = environ.Env(
     TRACK_RATE=(str, "20/m"),
     PUBLIC_URL=(str, "http://127.0.0.1:8000"),
     CLIENT_ADDRESS_HEADER=(str, "REMOTE_ADDR"),
+    EXCHANGE_INTERVAL=(int, 30),
 )
-environ.Env.read_env(BASE_DIR / ".env")
 
 # ------------------------------------------------------------------------------------------
 # Core
@@ -52,6 +56,9 @@ ZONE_SINGLE, ZONE_EXTERNAL, ZONE_INTERNAL = "single", "external", "internal"
 PORTAL_ZONE = env("PORTAL_ZONE")
 if PORTAL_ZONE not in (ZONE_SINGLE, ZONE_EXTERNAL, ZONE_INTERNAL):
     raise environ.ImproperlyConfigured(f"PORTAL_ZONE must be single, external or internal, not {PORTAL_ZONE!r}")
+# Cookies ignore ports: two zones on one host (``make run-zones``) would log each other out.
+SESSION_COOKIE_NAME = f"sessionid_{PORTAL_ZONE}"
+CSRF_COOKIE_NAME = f"csrftoken_{PORTAL_ZONE}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -232,7 +239,7 @@ HEARTBEAT_INTERVAL = timedelta(seconds=30)
 HEARTBEAT_MAX_AGE = timedelta(minutes=2)
 VIDEO_GRAB_INTERVAL = timedelta(minutes=1)
 SUPERVISION_SWEEP_INTERVAL = timedelta(minutes=1)
-EXCHANGE_INTERVAL = timedelta(seconds=30)
+EXCHANGE_INTERVAL = timedelta(seconds=env("EXCHANGE_INTERVAL"))
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},

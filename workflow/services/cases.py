@@ -20,14 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.roles import Role
+from portal.zones import serves_external
 from powers.constants import NOT_APPLIED_FOR, Status
 from powers.models import Material, PowerItem, Step
 
 from .. import flows
 from ..calendar import WorkingCalendar
 from ..constants import STATUTORY_EXTENSION_DAYS, CaseState, DocumentKind, NotificationKind, PauseKind
+from ..exchange.packets import Kind
 from ..models import Attachment, Case, Pause, SupplementRequest
 from ..uploads import inspect_upload
+from .case_packets import applicant_action_emit, application_submitted_emit, published
 from .documents import document_issue
 from .notifications import notify_applicant
 from .numbers import number_next
@@ -49,7 +52,7 @@ class Upload:
 # Filing --------------------------------------------------------------------------------------
 
 
-def _check_uploads(uploads: Sequence[Upload], required: Sequence[Material]) -> list[tuple[Upload, str, str]]:
+def check_uploads(uploads: Sequence[Upload], required: Sequence[Material]) -> list[tuple[Upload, str, str]]:
     errors, checked = [], []
     for upload in uploads:
         try:
@@ -65,7 +68,8 @@ def _check_uploads(uploads: Sequence[Upload], required: Sequence[Material]) -> l
     return checked
 
 
-def _store_uploads(case: Case, checked, supplement: SupplementRequest | None = None) -> None:
+def store_uploads(case: Case, checked, supplement: SupplementRequest | None = None) -> list[Attachment]:
+    attachments = []
     for upload, content_type, sha256 in checked:
         attachment = Attachment(
             case=case,
@@ -78,6 +82,8 @@ def _store_uploads(case: Case, checked, supplement: SupplementRequest | None = N
         )
         attachment.file.save(upload.file.name, upload.file, save=False)
         attachment.save()
+        attachments.append(attachment)
+    return attachments
 
 
 @transaction.atomic
@@ -100,10 +106,9 @@ def case_file(
     materials = list(item.materials.all())
     if any(upload.material is not None and upload.material.item_id != item.pk for upload in uploads):
         raise ValidationError(_("A file was given for a material of another item."))
-    checked = _check_uploads(uploads, [material for material in materials if material.required])
+    checked = check_uploads(uploads, [material for material in materials if material.required])
 
     now = timezone.now()
-    first_step = item.steps.order_by("position").first()
     case = Case(
         number=number_next(prefix="SP", day=timezone.localdate(now)),
         query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
@@ -118,13 +123,29 @@ def case_file(
         description=description,
         submitted_at=now,
     )
-    _enter_step(case, first_step, now, WorkingCalendar())
+    attachments = case_open(case, checked, client_address=client_address)
+    notify_applicant(
+        case,
+        NotificationKind.SUBMITTED,
+        _("Your application %(number)s for %(item)s has been received; its query code is %(code)s.")
+        % {"number": case.number, "item": item.name, "code": case.query_code},
+    )
+    if serves_external():
+        application_submitted_emit(case, attachments, client_address=client_address)
+    return case
+
+
+def case_open(case: Case, checked, *, client_address: str | None) -> list[Attachment]:
+    """Save a new case at its first step, with its files and the first entry of its trail (the
+    filing outside, and the same application arriving inside: workflow.services.case_handlers)."""
+    first_step = case.item.steps.order_by("position").first()
+    _enter_step(case, first_step, case.submitted_at, WorkingCalendar())
     case.full_clean(exclude=["number", "step"])
     case.save()
-    _store_uploads(case, checked)
+    attachments = store_uploads(case, checked)
     trail_append(
         case=case,
-        actor=applicant,
+        actor=case.applicant,
         role=Role.CITIZEN,
         action="submit",
         from_state="",
@@ -132,15 +153,9 @@ def case_file(
         step_name=first_step.name if first_step else "",
         opinion=_("Application submitted online."),
         client_address=client_address,
-        at=now,
+        at=case.submitted_at,
     )
-    notify_applicant(
-        case,
-        NotificationKind.SUBMITTED,
-        _("Your application %(number)s for %(item)s has been received; its query code is %(code)s.")
-        % {"number": case.number, "item": item.name, "code": case.query_code},
-    )
-    return case
+    return attachments
 
 
 # The transition machinery --------------------------------------------------------------------
@@ -207,7 +222,7 @@ def _open_pause(case: Case, kind: str) -> Pause | None:
 # Intake (window clerk) -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@published
 def case_request_supplement(
     *, case: Case, user, materials: Sequence[Material], opinion: str, revision=None, client_address=None
 ) -> Case:
@@ -230,7 +245,7 @@ def case_request_supplement(
     return case
 
 
-@transaction.atomic
+@published
 def case_accept(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     """The clock starts at acceptance; the case goes to the first step after intake; a notice is issued."""
     with _transition(case, user, "accept", opinion=opinion, revision=revision, client_address=client_address) as locked:
@@ -248,7 +263,7 @@ def case_accept(*, case: Case, user, opinion: str, revision=None, client_address
     return case
 
 
-@transaction.atomic
+@published
 def case_not_accept(*, case: Case, user, reason: str, legal_basis: str, revision=None, client_address=None) -> Case:
     """不予受理: the reason and the legal basis are both required, and told to the applicant."""
     reason = _require(reason, _("Give the reason for not accepting the application."))
@@ -271,7 +286,7 @@ def case_not_accept(*, case: Case, user, reason: str, legal_basis: str, revision
 # Applicant ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@published
 def case_resubmit(
     *, case: Case, user, uploads: Sequence[Upload] = (), opinion: str = "", revision=None, client_address=None
 ) -> Case:
@@ -279,13 +294,13 @@ def case_resubmit(
     opinion = opinion.strip() or _("The applicant handed in the corrected application.")
     request = case.supplement_requests.filter(answered_at__isnull=True).first()
     if case.state == CaseState.SUPPLEMENT and request is not None:
-        checked = _check_uploads(uploads, list(request.materials.all()))
+        checked = check_uploads(uploads, list(request.materials.all()))
     else:
-        checked = _check_uploads(uploads, [])
+        checked = check_uploads(uploads, [])
     with _transition(
         case, user, "resubmit", opinion=opinion, revision=revision, client_address=client_address
     ) as locked:
-        now = timezone.now()
+        answering, now = locked.state == CaseState.SUPPLEMENT, timezone.now()
         if request is not None and locked.state == CaseState.SUBMITTED:
             request.answered_at = now
             request.save(update_fields=["answered_at"])
@@ -295,11 +310,20 @@ def case_resubmit(
             returned.save(update_fields=["ended_at"])
             _recompute_deadline(locked, calendar)
             _resume_step(locked, returned.started_at, now, calendar)
-        _store_uploads(locked, checked, supplement=request if locked.state == CaseState.SUBMITTED else None)
+        answered = request if locked.state == CaseState.SUBMITTED else None
+        attachments = store_uploads(locked, checked, supplement=answered)
+    if serves_external():
+        applicant_action_emit(
+            case,
+            Kind.APPLICATION_SUPPLEMENTED if answering else Kind.APPLICATION_RESUBMITTED,
+            note=opinion,
+            attachments=attachments,
+            client_address=client_address,
+        )
     return case
 
 
-@transaction.atomic
+@published
 def case_withdraw(*, case: Case, user, opinion: str = "", revision=None, client_address=None) -> Case:
     opinion = opinion.strip() or _("The applicant withdrew the application.")
     with _transition(
@@ -311,13 +335,15 @@ def case_withdraw(*, case: Case, user, opinion: str = "", revision=None, client_
         for pause in locked.pauses.filter(ended_at__isnull=True):
             pause.ended_at = now
             pause.save(update_fields=["ended_at"])
+    if serves_external():
+        applicant_action_emit(case, Kind.APPLICATION_WITHDRAWN, note=opinion, client_address=client_address)
     return case
 
 
 # Step handlers -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@published
 def case_advance(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     """The current step is done: on to the next one."""
     with _transition(
@@ -327,7 +353,7 @@ def case_advance(*, case: Case, user, opinion: str, revision=None, client_addres
     return case
 
 
-@transaction.atomic
+@published
 def case_send_back(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     """回退 to the previous step, with the reason in the opinion."""
     with _transition(
@@ -338,7 +364,7 @@ def case_send_back(*, case: Case, user, opinion: str, revision=None, client_addr
     return case
 
 
-@transaction.atomic
+@published
 def case_return(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     """退件: back to the applicant to correct; the clock pauses until they resubmit."""
     with _transition(
@@ -354,7 +380,7 @@ def case_return(*, case: Case, user, opinion: str, revision=None, client_address
     return case
 
 
-@transaction.atomic
+@published
 def case_suspend(*, case: Case, user, opinion: str, days: int, revision=None, client_address=None) -> Case:
     """特别程序: the clock pauses for a hearing, test or expert review, expected to take ``days``."""
     if not days or days < 1:
@@ -372,7 +398,7 @@ def case_suspend(*, case: Case, user, opinion: str, days: int, revision=None, cl
     return case
 
 
-@transaction.atomic
+@published
 def case_resume(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     with _transition(case, user, "resume", opinion=opinion, revision=revision, client_address=client_address) as locked:
         suspension, calendar = _open_pause(locked, PauseKind.SUSPENSION), WorkingCalendar()
@@ -389,7 +415,7 @@ def case_resume(*, case: Case, user, opinion: str, revision=None, client_address
     return case
 
 
-@transaction.atomic
+@published
 def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, client_address=None) -> Case:
     """延期 by the department head: once, within the item's extension days (by law ten)."""
     limit = case.item.extension_days or STATUTORY_EXTENSION_DAYS
@@ -424,7 +450,7 @@ def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, cli
 # Decision and conclusion -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@published
 def case_approve(*, case: Case, user, opinion: str, revision=None, client_address=None) -> Case:
     with _transition(
         case, user, "approve", opinion=opinion, revision=revision, client_address=client_address
@@ -433,7 +459,7 @@ def case_approve(*, case: Case, user, opinion: str, revision=None, client_addres
     return case
 
 
-@transaction.atomic
+@published
 def case_deny(*, case: Case, user, reason: str, legal_basis: str, revision=None, client_address=None) -> Case:
     """不予许可: the reason and the legal basis are both required."""
     reason = _require(reason, _("Give the reason for denying the application."))
@@ -451,7 +477,7 @@ def _decide(case: Case, decision: str) -> None:
     _enter_step(case, flows.next_step(case), now, WorkingCalendar())
 
 
-@transaction.atomic
+@published
 def case_conclude(
     *, case: Case, user, opinion: str, fee_charged: Decimal | None = None, revision=None, client_address=None
 ) -> Case:
