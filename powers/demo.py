@@ -2,7 +2,8 @@
 
 Runs after portal.demo.seed, which creates the departments and the user "catalogue". Items are looked
 up by code: an item whose code exists already (in any version) is left alone, so running the seeder
-again changes nothing, and an item edited in the demo keeps its versions.
+again changes nothing, and an item edited in the demo keeps its versions. The zone that keeps the
+catalogue then sends all of it to the external zone, which already holding it changes nothing there.
 """
 
 from datetime import datetime
@@ -22,6 +23,7 @@ from .constants import Category, CleanupStatus, Level, Status
 from .demo_data import FLOWS, ITEMS, RIGHTS
 from .models import DiscretionStandard, Material, PowerItem, Step
 from .selectors import EDIT_CATALOGUE
+from .services import catalogue_publish_all
 
 CHANGE_REASON = "演示数据"
 LEVELS = [Level.MINOR, Level.GENERAL, Level.SERIOUS, Level.SEVERE]
@@ -34,6 +36,7 @@ def seed() -> list[tuple[str, str]]:
     """Create the demo catalogue items that are missing; returns the demo login it adds."""
     departments = Department.objects.in_bulk(field_name="code")
     _seed_items(departments)
+    catalogue_publish_all()
     return [_seed_editors(departments)]
 
 

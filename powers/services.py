@@ -1,6 +1,17 @@
-"""Every change to the catalogue. Editors work on drafts; a published version is never edited."""
+"""Every change to the catalogue. Editors work on drafts; a published version is never edited.
+
+The zone that keeps the catalogue (internal, or single) sends every change to the set of published
+items to the external zone as a ``catalogue.published`` packet, in the transaction of the change;
+the external zone's public catalogue is the copy those packets build (``catalogue_published_apply``).
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -8,6 +19,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from portal.models import Department
+from portal.zones import serves_internal
+from workflow.exchange.packets import Kind, sha256
+from workflow.exchange.services import handles, packet_emit, sent_here
 
 from .constants import OPEN_STATUSES, Status
 from .models import DiscretionStandard, Material, PowerItem, Step
@@ -129,10 +143,209 @@ def power_item_publish(*, user, item: PowerItem) -> PowerItem:
     item.publish()
     item.published_at = timezone.now()
     _save(item, user)
+    # The packet of the new version is enough: the external zone supersedes its older copy itself.
+    _catalogue_emit(item)
     return item
 
 
 @transaction.atomic
 def power_item_abolish(*, user, item: PowerItem) -> PowerItem:
     _require_publisher(user, item)
-    return _fire(item, "abolish", user)
+    item = _fire(item, "abolish", user)
+    _catalogue_emit(item)
+    return item
+
+
+# The catalogue through the exchange --------------------------------------------------------------
+
+# What the public sees of an item version, which is what the external zone receives. The steps'
+# corruption-risk points stay inside: no public page shows them.
+PUBLIC_FIELDS = [
+    "name",
+    "category",
+    "legal_basis",
+    "conditions",
+    "legal_days",
+    "promised_days",
+    "extension_days",
+    "is_immediate",
+    "fee_standard",
+    "fee_basis",
+    "rights",
+    "complaint_channel",
+    "cleanup_status",
+    "merged_into",
+]
+STEP_FIELDS = ["position", "name", "role", "days_limit"]
+MATERIAL_FIELDS = ["position", "name", "required", "copies"]
+STANDARD_FIELDS = ["level", "circumstances", "other_sanctions"]
+# The versions the external zone keeps a copy of: in force, or the last one in force of an
+# abolished item (the public cleanup figures count those too).
+SENT_STATUSES = (Status.PUBLISHED, Status.ABOLISHED)
+CHANGE_REASON = "catalogue.published"
+
+
+def _catalogue_stream(code: str) -> str:
+    # A stream only orders packets and holds 60 characters (real codes reach 55): two long codes
+    # that share their first 50 share a stream, which orders their packets together, harmlessly.
+    return f"catalogue:{code}"[:60]
+
+
+def _catalogue_payload(item: PowerItem) -> tuple[dict, list[tuple[str, str]]]:
+    """The packet of one item version: its whole public content, and its form templates to attach
+    as (attachment name, storage name), named in the payload by their SHA-256."""
+    files, materials = [], []
+    for material in item.materials.all():
+        row = {name: getattr(material, name) for name in MATERIAL_FIELDS}
+        if material.form_template:
+            with default_storage.open(material.form_template.name, "rb") as template:
+                digest = sha256(template.read())
+            filename = PurePath(material.form_template.name).name
+            row["form_template"] = {"file": digest, "filename": filename}
+            files.append((filename, material.form_template.name))
+        materials.append(row)
+    department = item.department
+    payload = {
+        "code": item.code,
+        "version": item.version,
+        "status": str(item.status),
+        "department": {"code": department.code, "name": department.name, "kind": department.kind},
+        "item": {
+            **{name: getattr(item, name) for name in PUBLIC_FIELDS},
+            "published_at": item.published_at.isoformat() if item.published_at else None,
+        },
+        "steps": [{name: getattr(step, name) for name in STEP_FIELDS} for step in item.steps.all()],
+        "materials": materials,
+        # Amounts as decimal strings: a packet holds no floats.
+        "standards": [
+            {
+                **{name: getattr(standard, name) for name in STANDARD_FIELDS},
+                "amount_min": str(standard.amount_min),
+                "amount_max": str(standard.amount_max),
+            }
+            for standard in item.standards.all()
+        ],
+    }
+    return payload, files
+
+
+def _catalogue_emit(item: PowerItem) -> None:
+    """Queue the item version for the external zone, in the current transaction."""
+    if not serves_internal():
+        return  # this zone's catalogue is itself the copy
+    payload, files = _catalogue_payload(item)
+    packet_emit(kind=Kind.CATALOGUE_PUBLISHED, stream=_catalogue_stream(item.code), payload=payload, files=files)
+
+
+@transaction.atomic
+def catalogue_publish_all() -> int:
+    """Send the whole catalogue to the external zone again (a zone installed afresh, the demo):
+    every item's version in force, or the last one of an abolished item. Returns how many were
+    sent; none from a zone whose catalogue is a copy. The external zone already holding them
+    changes nothing."""
+    if not serves_internal():
+        return 0
+    latest = {}
+    for pk, code in (
+        PowerItem.objects.filter(status__in=SENT_STATUSES).order_by("code", "version").values_list("pk", "code")
+    ):
+        latest[code] = pk
+    items = (
+        PowerItem.objects.filter(pk__in=latest.values())
+        .select_related("department")
+        .prefetch_related("steps", "materials", "standards")
+        .order_by("code")
+    )
+    for item in items.iterator(chunk_size=500):
+        _catalogue_emit(item)
+    return len(latest)
+
+
+@handles(Kind.CATALOGUE_PUBLISHED)
+def catalogue_published_apply(packet) -> None:
+    """The external zone's copy of an item version.
+
+    The copy has the same code and version as the original, and its steps and materials the same
+    positions: cases filed outside name their item by (code, version) and each material by its
+    position, and the internal zone finds them by the same. This is a contract between the zones:
+    keep it. A published version is never edited, so a copy that exists only takes the packet's
+    status; a version older than a copy already here changes nothing.
+    """
+    if sent_here(packet):
+        return  # the single zone: the packet came from this very catalogue
+    payload = packet.payload
+    versions = PowerItem.objects.filter(code=payload["code"])
+    if versions.filter(version__gt=payload["version"]).exists():
+        return
+    department = _department_copy(payload["department"])
+    # One version in force per code: the one before steps back, as it did inside.
+    _copies_move(versions.exclude(version=payload["version"]).filter(status=Status.PUBLISHED), Status.SUPERSEDED)
+    copy = versions.filter(version=payload["version"]).first()
+    if copy is None:
+        _copy_create(payload, department, {file["sha256"]: file["storage"] for file in packet.files})
+    else:
+        _copies_move(versions.filter(pk=copy.pk), payload["status"])
+
+
+def _department_copy(data: dict) -> Department:
+    department = Department.objects.filter(code=data["code"]).first() or Department(code=data["code"])
+    department.name, department.kind = data["name"], data["kind"]
+    department.full_clean(validate_unique=False)
+    department.save()
+    return department
+
+
+def _copies_move(copies, status: str) -> None:
+    """Put copies in ``status``, with their history: a copy follows the internal zone's
+    transitions, it does not fire its own."""
+    moved = [pk for pk in copies.exclude(status=status).values_list("pk", flat=True)]
+    if not moved:
+        return
+    PowerItem.objects.filter(pk__in=moved).update(status=status, updated_at=timezone.now())
+    PowerItem.history.bulk_history_create(
+        list(PowerItem.objects.filter(pk__in=moved)), update=True, default_change_reason=CHANGE_REASON
+    )
+
+
+def _copy_create(payload: dict, department: Department, stored: dict[str, str]) -> None:
+    data = payload["item"]
+    published_at = data["published_at"] and datetime.fromisoformat(data["published_at"])
+    item = PowerItem(
+        code=payload["code"],
+        version=payload["version"],
+        department=department,
+        status=payload["status"],  # a protected FSM field: set when created, never assigned
+        published_at=published_at,
+        **{name: data[name] for name in PUBLIC_FIELDS},
+    )
+    item.full_clean(validate_unique=False, validate_constraints=False)
+    item._change_reason = CHANGE_REASON
+    item.save()
+    steps = [Step(item=item, **{name: row[name] for name in STEP_FIELDS}) for row in payload["steps"]]
+    materials = [Material(item=item, **{name: row[name] for name in MATERIAL_FIELDS}) for row in payload["materials"]]
+    standards = [
+        DiscretionStandard(
+            item=item,
+            **{name: row[name] for name in STANDARD_FIELDS},
+            amount_min=Decimal(row["amount_min"]),
+            amount_max=Decimal(row["amount_max"]),
+        )
+        for row in payload["standards"]
+    ]
+    for row in (*steps, *materials, *standards):
+        row.full_clean(exclude=["item"], validate_unique=False, validate_constraints=False)
+    # Stored only once every row is valid: a refused packet leaves no stray files behind.
+    for material, row in zip(materials, payload["materials"], strict=True):
+        if "form_template" in row:
+            _template_save(material, row["form_template"], stored)
+    for model, rows in ((Step, steps), (Material, materials), (DiscretionStandard, standards)):
+        bulk_create_with_history(rows, model, default_change_reason=CHANGE_REASON)
+
+
+def _template_save(material: Material, template: dict, stored: dict[str, str]) -> None:
+    if template["file"] not in stored:
+        raise ValidationError(
+            _("The form template %(name)s is not attached to the packet.") % {"name": template["filename"]}
+        )
+    with default_storage.open(stored[template["file"]], "rb") as file:
+        material.form_template.save(template["filename"], ContentFile(file.read()), save=False)

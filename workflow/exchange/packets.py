@@ -88,7 +88,76 @@ SCHEMAS = {
         {"deadline_at": {"type": ["string", "null"]}},
     ),
     Kind.CASE_REPLY: _obj({"number": TEXT, "opinion": TEXT, "documents": DOCUMENTS}),
-    Kind.CATALOGUE_PUBLISHED: _obj({"code": TEXT, "version": {"type": "integer"}, "item": {"type": "object"}}),
+    # One item version as the public sees it (powers.services._catalogue_payload); steps and
+    # materials keep their positions, by which cases name them.
+    Kind.CATALOGUE_PUBLISHED: _obj(
+        {
+            "code": {"type": "string", "minLength": 1, "maxLength": 80},
+            "version": {"type": "integer", "minimum": 1},
+            "status": {"enum": ["published", "abolished"]},
+            "department": _obj(
+                {
+                    "code": {"type": "string", "minLength": 1, "maxLength": 32},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "kind": {"type": "string", "maxLength": 20},
+                }
+            ),
+            "item": _obj(
+                {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "category": {"type": "string", "maxLength": 2},
+                    "legal_basis": {"type": "string", "minLength": 1},
+                    "conditions": {"type": "string"},
+                    "legal_days": {"type": "integer", "minimum": 0},
+                    "promised_days": {"type": "integer", "minimum": 0},
+                    "extension_days": {"type": "integer", "minimum": 0},
+                    "is_immediate": {"type": "boolean"},
+                    "fee_standard": {"type": "string"},
+                    "fee_basis": {"type": "string"},
+                    "rights": {"type": "string"},
+                    "complaint_channel": {"type": "string"},
+                    "cleanup_status": {"type": "string", "maxLength": 10},
+                    "merged_into": {"type": "string", "maxLength": 80},
+                    "published_at": {"anyOf": [MOMENT, {"type": "null"}]},
+                }
+            ),
+            "steps": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "position": {"type": "integer", "minimum": 0},
+                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "role": {"type": "string", "maxLength": 20},
+                        "days_limit": {"type": "integer", "minimum": 0},
+                    }
+                ),
+            },
+            "materials": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "position": {"type": "integer", "minimum": 0},
+                        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                        "required": {"type": "boolean"},
+                        "copies": {"type": "integer", "minimum": 0},
+                    },
+                    {"form_template": _obj({"file": SHA256, "filename": TEXT})},
+                ),
+            },
+            "standards": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "level": {"type": "string", "maxLength": 10},
+                        "circumstances": {"type": "string", "minLength": 1},
+                        "amount_min": AMOUNT,
+                        "amount_max": AMOUNT,
+                        "other_sanctions": {"type": "string"},
+                    }
+                ),
+            },
+        }
+    ),
     Kind.PENALTY_PUBLISHED: _obj({"number": TEXT, "decision": {"type": "object"}}),
     Kind.COMPLAINT_ANSWERED: _obj({"number": TEXT, "answer": TEXT, "answered_at": MOMENT}),
 }
