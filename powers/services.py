@@ -298,7 +298,7 @@ def _department_copy(data: dict) -> Department:
 def _copies_move(copies, status: str) -> None:
     """Put copies in ``status``, with their history: a copy follows the internal zone's
     transitions, it does not fire its own."""
-    moved = [pk for pk in copies.exclude(status=status).values_list("pk", flat=True)]
+    moved = list(copies.exclude(status=status).values_list("pk", flat=True))
     if not moved:
         return
     PowerItem.objects.filter(pk__in=moved).update(status=status, updated_at=timezone.now())
