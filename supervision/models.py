@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -246,6 +248,9 @@ class Complaint(models.Model):
 class Rating(models.Model):
     """好差评: the applicant's grade of a concluded case; one, and one follow-up."""
 
+    # The same rating in both zones (its primary key is each database's own): the return visit and
+    # rectification recorded inside find the external copy by it.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("workflow.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="ratings")
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="ratings")
