@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     CATALOGUE_PUBLISHED = "catalogue.published", _("catalogue item published")
     PENALTY_PUBLISHED = "penalty.published", _("penalty decision published")
     COMPLAINT_ANSWERED = "complaint.answered", _("complaint answered")
+    EVALUATION_ANSWERED = "evaluation.answered", _("return visit and rectification")
 
 
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -75,13 +76,32 @@ SCHEMAS = {
     Kind.APPLICATION_SUPPLEMENTED: _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}),
     Kind.APPLICATION_RESUBMITTED: _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}),
     Kind.APPLICATION_WITHDRAWN: _obj({"reason": TEXT, "at": MOMENT}),
+    # A web complaint (supervision/exchange.py); ``account`` creates the complainant inside if unknown.
     Kind.COMPLAINT_FILED: _obj(
-        {"account": TEXT, "about": TEXT, "text": {"type": "string", "minLength": 1}, "filed_at": MOMENT},
-        {"case": TEXT, "department": TEXT},
+        {
+            "number": TEXT,
+            "about": {"enum": ["case", "department", "window"]},
+            "account": _obj({"username": TEXT, "name": TEXT, "mobile": TEXT, "id_number": TEXT}),
+            "complainant_name": TEXT,
+            "complainant_mobile": TEXT,
+            "department": TEXT,
+            "window": TEXT,
+            "content": {"type": "string", "minLength": 1},
+            "filed_at": MOMENT,
+            "due_at": MOMENT,
+        },
+        {"case": TEXT},
     ),
     Kind.EVALUATION_FILED: _obj(
-        {"account": TEXT, "case": TEXT, "grade": {"type": "integer", "minimum": 1, "maximum": 5}, "rated_at": MOMENT},
-        {"comment": TEXT, "follow_up": {"type": "boolean"}},
+        {
+            "rating": {"type": "string", "format": "uuid"},
+            "case": TEXT,
+            "account": TEXT,
+            "grade": {"type": "integer", "minimum": 1, "maximum": 5},
+            "comment": {"type": "string"},
+            "follow_up": {"type": "boolean"},
+            "rated_at": MOMENT,
+        }
     ),
     Kind.CASE_STATUS: _obj(
         {"number": TEXT, "state": TEXT, "timeline": {"type": "array", "items": {"type": "object"}}},
@@ -159,7 +179,25 @@ SCHEMAS = {
         }
     ),
     Kind.PENALTY_PUBLISHED: _obj({"number": TEXT, "decision": {"type": "object"}}),
-    Kind.COMPLAINT_ANSWERED: _obj({"number": TEXT, "answer": TEXT, "answered_at": MOMENT}),
+    Kind.COMPLAINT_ANSWERED: _obj(
+        {
+            "number": TEXT,
+            "state": {"enum": ["answered", "judged"]},
+            "answer": {"type": "string", "minLength": 1},
+            "answered_at": MOMENT,
+            "upheld": {"type": ["boolean", "null"]},
+            "judged_at": {"type": ["string", "null"], "format": "date-time"},
+        }
+    ),
+    Kind.EVALUATION_ANSWERED: _obj(
+        {
+            "rating": {"type": "string", "format": "uuid"},
+            "return_visit": {"type": "string"},
+            "return_visit_at": {"type": ["string", "null"], "format": "date-time"},
+            "rectification": {"type": "string"},
+            "rectified_at": {"type": ["string", "null"], "format": "date-time"},
+        }
+    ),
 }
 
 ENVELOPE = _obj(
