@@ -11,3 +11,5 @@ class SupervisionConfig(AppConfig):
         from .rules.defaults import rules_ensure_on_migrate
 
         post_migrate.connect(rules_ensure_on_migrate, sender=self, dispatch_uid="supervision.rules")
+        # Registers the handlers of the exchange's complaint and evaluation packets.
+        from . import exchange  # noqa: F401

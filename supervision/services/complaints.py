@@ -6,6 +6,10 @@
 
 Rule C1 watches ``state`` and ``due_at``: a filed complaint is a yellow card, past its due time
 a red one, and the card clears once it is answered.
+
+Zones: a web complaint is filed outside and copied inside (``complaint.filed``); its answer and
+judgement are made inside and copied outside (``complaint.answered``), where the citizen reads
+them. Phone and on-site complaints stay inside. The handlers are in supervision/exchange.py.
 """
 
 import logging
@@ -19,7 +23,10 @@ from portal.models import Department
 from portal.roles import Role
 from portal.selectors import handles_department
 from portal.validators import validate_mobile
+from portal.zones import serves_external, serves_internal
 from workflow.calendar import WorkingCalendar
+from workflow.exchange.packets import Kind
+from workflow.exchange.services import packet_emit
 from workflow.models import Case
 from workflow.services.numbers import number_next
 
@@ -30,8 +37,11 @@ logger = logging.getLogger(__name__)
 
 # The department answers a complaint by the end of this working day after the day it was filed.
 COMPLAINT_ANSWER_WORKING_DAYS = 5
-NUMBER_PREFIX = "TS"
 STAFF_SOURCES = (ComplaintSource.PHONE, ComplaintSource.ON_SITE)
+# Web complaints are numbered outside and phone or on-site ones inside, each zone from the counter
+# in its own database: under one prefix the first of a day would be TS-…-000001 in both zones, and
+# the web one could not be copied inside. Hence a prefix per source (and so per zone).
+NUMBER_PREFIXES = {ComplaintSource.WEB: "TS", ComplaintSource.PHONE: "TSN", ComplaintSource.ON_SITE: "TSN"}
 
 
 def _require(text: str, message: str, field: str | None = None) -> str:
@@ -75,10 +85,11 @@ def complaint_due_at(filed_at):
     return WorkingCalendar().deadline(filed_at, COMPLAINT_ANSWER_WORKING_DAYS)
 
 
-def _create(**fields) -> Complaint:
+def _create(*, source: str, **fields) -> Complaint:
     filed_at = timezone.now()
     complaint = Complaint(
-        number=number_next(prefix=NUMBER_PREFIX, day=timezone.localdate(filed_at)),
+        number=number_next(prefix=NUMBER_PREFIXES[source], day=timezone.localdate(filed_at)),
+        source=source,
         filed_at=filed_at,
         due_at=complaint_due_at(filed_at),
         state=ComplaintState.FILED,
@@ -94,6 +105,58 @@ def _create(**fields) -> Complaint:
         complaint.case_id or "-",
     )
     return complaint
+
+
+def _stream(complaint: Complaint) -> str:
+    """A complaint about a case travels in the case's stream: the other zone applies it after the
+    case's own packets, so the case is there by then; any other complaint has a stream of its own."""
+    return complaint.case.number if complaint.case_id else complaint.number
+
+
+def _emit_filed(complaint: Complaint) -> None:
+    """The web complaint, for the department and the inspectors inside."""
+    if not serves_external():
+        return
+    account = complaint.complainant
+    payload = {
+        "number": complaint.number,
+        "about": complaint.about,
+        "account": {
+            "username": account.username,
+            "name": account.name,
+            "mobile": account.mobile,
+            "id_number": account.id_number,
+        },
+        "complainant_name": complaint.complainant_name,
+        "complainant_mobile": complaint.complainant_mobile,
+        "department": complaint.department.code,
+        "window": complaint.window,
+        "content": complaint.content,
+        "filed_at": complaint.filed_at.isoformat(),
+        "due_at": complaint.due_at.isoformat(),
+    }
+    if complaint.case_id:
+        payload["case"] = complaint.case.number
+    packet_emit(kind=Kind.COMPLAINT_FILED, stream=_stream(complaint), payload=payload)
+
+
+def _emit_answered(complaint: Complaint) -> None:
+    """The answer (and judgement) the complainant reads outside; only a web complaint has a complainant
+    there: phone and on-site ones were never sent out."""
+    if not serves_internal() or complaint.source != ComplaintSource.WEB:
+        return
+    packet_emit(
+        kind=Kind.COMPLAINT_ANSWERED,
+        stream=_stream(complaint),
+        payload={
+            "number": complaint.number,
+            "state": complaint.state,
+            "answer": complaint.answer,
+            "answered_at": complaint.answered_at.isoformat(),
+            "upheld": complaint.upheld,
+            "judged_at": complaint.judged_at.isoformat() if complaint.judged_at else None,
+        },
+    )
 
 
 @transaction.atomic
@@ -118,7 +181,7 @@ def complaint_file(
         raise PermissionDenied(_("You can only complain about your own cases."))
     case, department, window = _route(about=about, case=case, department=department, window=window)
     name, mobile = _contact(complainant_name or complainant.name, complainant_mobile or complainant.mobile)
-    return _create(
+    complaint = _create(
         source=ComplaintSource.WEB,
         about=about,
         complainant=complainant,
@@ -129,6 +192,8 @@ def complaint_file(
         window=window,
         content=_require(content, _("Say what happened."), "content"),
     )
+    _emit_filed(complaint)
+    return complaint
 
 
 @transaction.atomic
@@ -203,6 +268,7 @@ def complaint_answer(*, complaint: Complaint, user, answer: str) -> Complaint:
     logger.info(
         "complaint_answered number=%s by=%s late=%s", locked.number, user.pk, locked.answered_at > locked.due_at
     )
+    _emit_answered(locked)
     return locked
 
 
@@ -227,4 +293,5 @@ def complaint_judge(*, complaint: Complaint, user, upheld: bool) -> Complaint:
     locked.full_clean()
     locked.save()
     logger.info("complaint_judged number=%s upheld=%s by=%s", locked.number, upheld, user.pk)
+    _emit_answered(locked)
     return locked

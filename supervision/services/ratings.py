@@ -5,6 +5,10 @@ reads on the rating page (DESIGN.md §5).
 Rule E1 watches ``return_visit_at`` and ``rectified_at``: a bad rating is a yellow card until it
 is rectified, a red one when no return visit was made within a working day or no rectification
 within 15 days.
+
+Zones: ratings are given outside and copied inside (``evaluation.filed``), where rule E1 watches
+them; the return visit and rectification are recorded inside and copied outside
+(``evaluation.answered``), where the applicant reads them. The handlers are in supervision/exchange.py.
 """
 
 import logging
@@ -16,7 +20,10 @@ from django.utils.translation import gettext as _
 
 from portal.roles import Role
 from portal.selectors import handles_department
+from portal.zones import serves_external, serves_internal
 from workflow.constants import CaseState
+from workflow.exchange.packets import Kind
+from workflow.exchange.services import packet_emit
 from workflow.models import Case
 
 from ..constants import BAD_GRADES, Grade
@@ -82,6 +89,21 @@ def rating_give(*, case: Case, user, grade: int, comment: str = "", follow_up: b
         follow_up,
         rating.department_id,
     )
+    if serves_external():
+        # In the case's stream: the other zone applies it after the case's own packets.
+        packet_emit(
+            kind=Kind.EVALUATION_FILED,
+            stream=locked.number,
+            payload={
+                "rating": str(rating.uuid),
+                "case": locked.number,
+                "account": user.username,
+                "grade": rating.grade,
+                "comment": rating.comment,
+                "follow_up": rating.is_follow_up,
+                "rated_at": rating.rated_at.isoformat(),
+            },
+        )
     return rating
 
 
@@ -93,6 +115,23 @@ def rating_follow_up(*, case: Case, user, grade: int, comment: str = "") -> Rati
 def may_handle(rating: Rating, user) -> bool:
     """The head of the rated department records the return visit and the rectification of a bad rating."""
     return is_bad(rating) and user.has_role(Role.DEPT_HEAD) and handles_department(user, rating.department_id)
+
+
+def _emit_answered(rating: Rating) -> None:
+    """What the applicant reads outside of a bad rating's follow-through, as it now stands."""
+    if not serves_internal():
+        return
+    packet_emit(
+        kind=Kind.EVALUATION_ANSWERED,
+        stream=rating.case.number,
+        payload={
+            "rating": str(rating.uuid),
+            "return_visit": rating.return_visit,
+            "return_visit_at": rating.return_visit_at.isoformat() if rating.return_visit_at else None,
+            "rectification": rating.rectification,
+            "rectified_at": rating.rectified_at.isoformat() if rating.rectified_at else None,
+        },
+    )
 
 
 def _locked_for_head(rating: Rating, user) -> Rating:
@@ -115,6 +154,7 @@ def rating_return_visit(*, rating: Rating, user, note: str) -> Rating:
     locked.full_clean()
     locked.save(update_fields=["return_visit", "return_visit_at"])
     logger.info("rating_return_visit rating=%s case=%s by=%s", locked.pk, locked.case.number, user.pk)
+    _emit_answered(locked)
     return locked
 
 
@@ -131,4 +171,5 @@ def rating_rectify(*, rating: Rating, user, note: str) -> Rating:
     locked.full_clean()
     locked.save(update_fields=["rectification", "rectified_at"])
     logger.info("rating_rectified rating=%s case=%s by=%s", locked.pk, locked.case.number, user.pk)
+    _emit_answered(locked)
     return locked
