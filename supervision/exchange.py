@@ -101,7 +101,10 @@ def complaint_answered_apply(packet) -> None:
     if sent_here(packet):
         return
     payload = packet.payload
-    complaint = Complaint.objects.select_for_update().get(number=payload["number"])
+    complaint = Complaint.objects.select_for_update().filter(number=payload["number"]).first()
+    if complaint is None:
+        # Made inside (the demo's): the external zone copies only what citizens filed there.
+        return
     complaint.state, complaint.answer = payload["state"], payload["answer"]
     complaint.answered_at = _moment(payload["answered_at"])
     # Who answered and judged are staff of the internal zone, with no account here.
@@ -115,7 +118,9 @@ def evaluation_answered_apply(packet) -> None:
     if sent_here(packet):
         return
     payload = packet.payload
-    rating = Rating.objects.select_for_update().get(uuid=payload["rating"])
+    rating = Rating.objects.select_for_update().filter(uuid=payload["rating"]).first()
+    if rating is None:  # made inside, as above
+        return
     rating.return_visit, rating.return_visit_at = payload["return_visit"], _moment(payload["return_visit_at"])
     rating.rectification, rating.rectified_at = payload["rectification"], _moment(payload["rectified_at"])
     rating.full_clean()

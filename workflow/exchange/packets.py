@@ -64,18 +64,81 @@ APPLICANT = _obj(
     {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "id_number": TEXT, "mobile": TEXT},
     {"email": TEXT, "address": TEXT},
 )
-MATERIALS = {"type": "array", "items": _obj({"material": TEXT, "file": SHA256, "filename": TEXT})}
+NULLABLE_MOMENT = {"anyOf": [MOMENT, {"type": "null"}]}
+# A material is named by its position in the item's version (the same in both zones' catalogues).
+MATERIALS = {
+    "type": "array",
+    "items": _obj({"material": {"type": ["integer", "null"]}, "file": SHA256, "filename": TEXT}),
+}
 DOCUMENTS = {"type": "array", "items": _obj({"kind": TEXT, "file": SHA256, "filename": TEXT})}
+# What the applicant did outside, as the internal zone replays it.
+APPLICANT_ACTION = _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}, {"client_address": TEXT})
+# The public state of a case after a transition inside (see workflow/services/case_packets.py).
+CASE_FIELDS = _obj(
+    {
+        "step": {"type": ["integer", "null"]},
+        "step_started_at": NULLABLE_MOMENT,
+        "step_deadline_at": NULLABLE_MOMENT,
+        "accepted_at": NULLABLE_MOMENT,
+        "deadline_at": NULLABLE_MOMENT,
+        "time_limit_days": {"type": "integer", "minimum": 0},
+        "decided_at": NULLABLE_MOMENT,
+        "concluded_at": NULLABLE_MOMENT,
+        "refused_at": NULLABLE_MOMENT,
+        "fee_charged": {"anyOf": [AMOUNT, {"type": "null"}]},
+        "decision": TEXT,
+        "refusal_reason": TEXT,
+        "refusal_basis": TEXT,
+        "return_count": {"type": "integer", "minimum": 0},
+        "supplement_count": {"type": "integer", "minimum": 0},
+    }
+)
+PAUSES = {
+    "type": "array",
+    "items": _obj(
+        {"kind": TEXT, "started_at": MOMENT, "ended_at": NULLABLE_MOMENT, "days": {"type": "integer"}, "reason": TEXT}
+    ),
+}
+SUPPLEMENT = {
+    "anyOf": [
+        _obj({"note": TEXT, "requested_at": MOMENT, "materials": {"type": "array", "items": {"type": "integer"}}}),
+        {"type": "null"},
+    ]
+}
+TIMELINE = {
+    "type": "array",
+    "items": _obj(
+        {
+            "actor_name": TEXT,
+            "role": TEXT,
+            "action": TEXT,
+            "from_state": TEXT,
+            "to_state": TEXT,
+            "step_name": TEXT,
+            "opinion": {"type": "string"},
+            "at": MOMENT,
+        }
+    ),
+}
+NOTIFICATIONS = {"type": "array", "items": _obj({"kind": TEXT, "text": TEXT})}
 
 # The payload of each kind: what the receiving zone may rely on, checked before anything is applied.
 SCHEMAS = {
     Kind.APPLICATION_SUBMITTED: _obj(
-        {"item": TEXT, "account": TEXT, "applicant": APPLICANT, "materials": MATERIALS, "submitted_at": MOMENT},
-        {"description": TEXT},
+        {
+            "item": TEXT,
+            "version": {"type": "integer", "minimum": 1},
+            "query_code": {"type": "string", "pattern": "^[A-Z2-9]{8}$"},
+            "account": TEXT,
+            "applicant": APPLICANT,
+            "materials": MATERIALS,
+            "submitted_at": MOMENT,
+        },
+        {"description": TEXT, "client_address": TEXT},
     ),
-    Kind.APPLICATION_SUPPLEMENTED: _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}),
-    Kind.APPLICATION_RESUBMITTED: _obj({"materials": MATERIALS, "note": TEXT, "at": MOMENT}),
-    Kind.APPLICATION_WITHDRAWN: _obj({"reason": TEXT, "at": MOMENT}),
+    Kind.APPLICATION_SUPPLEMENTED: APPLICANT_ACTION,
+    Kind.APPLICATION_RESUBMITTED: APPLICANT_ACTION,
+    Kind.APPLICATION_WITHDRAWN: _obj({"reason": TEXT, "at": MOMENT}, {"client_address": TEXT}),
     # A web complaint (supervision/exchange.py); ``account`` creates the complainant inside if unknown.
     Kind.COMPLAINT_FILED: _obj(
         {
@@ -104,8 +167,15 @@ SCHEMAS = {
         }
     ),
     Kind.CASE_STATUS: _obj(
-        {"number": TEXT, "state": TEXT, "timeline": {"type": "array", "items": {"type": "object"}}},
-        {"deadline_at": {"type": ["string", "null"]}},
+        {
+            "number": TEXT,
+            "state": TEXT,
+            "case": CASE_FIELDS,
+            "pauses": PAUSES,
+            "supplement": SUPPLEMENT,
+            "timeline": TIMELINE,
+            "notifications": NOTIFICATIONS,
+        }
     ),
     Kind.CASE_REPLY: _obj({"number": TEXT, "opinion": TEXT, "documents": DOCUMENTS}),
     # One item version as the public sees it (powers.services._catalogue_payload); steps and

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -110,7 +111,7 @@ def case_file(
 
     now = timezone.now()
     case = Case(
-        number=number_next(prefix="SP", day=timezone.localdate(now)),
+        number=number_next(prefix=_number_prefix(), day=timezone.localdate(now)),
         query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
         item=item,
         department_id=item.department_id,
@@ -156,6 +157,13 @@ def case_open(case: Case, checked, *, client_address: str | None) -> list[Attach
         at=case.submitted_at,
     )
     return attachments
+
+
+def _number_prefix() -> str:
+    """Applications are numbered where they are filed, from that zone's own counter: SP-… outside
+    (and in the single zone), SN-… for the few filed inside (the demo's), so that the first of a day
+    is never SP-…-000001 in both zones and an application from outside can always be copied in."""
+    return "SN" if settings.PORTAL_ZONE == settings.ZONE_INTERNAL else "SP"
 
 
 # The transition machinery --------------------------------------------------------------------
