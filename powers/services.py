@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from portal.models import Department
 from portal.zones import serves_internal
 from workflow.exchange.packets import Kind, sha256
-from workflow.exchange.services import handles, packet_emit, sent_here
+from workflow.exchange.services import handles, packets_emit, sent_here
 
 from .constants import OPEN_STATUSES, Status
 from .models import DiscretionStandard, Material, PowerItem, Step
@@ -229,26 +229,29 @@ def _catalogue_payload(item: PowerItem) -> tuple[dict, list[tuple[str, str]]]:
     return payload, files
 
 
-def _catalogue_emit(item: PowerItem) -> None:
-    """Queue the item version for the external zone, in the current transaction."""
+def _catalogue_emit(*items: PowerItem) -> None:
+    """Queue the item versions for the external zone, in the current transaction."""
     if not serves_internal():
         return  # this zone's catalogue is itself the copy
-    payload, files = _catalogue_payload(item)
-    packet_emit(kind=Kind.CATALOGUE_PUBLISHED, stream=_catalogue_stream(item.code), payload=payload, files=files)
+    packets_emit(
+        kind=Kind.CATALOGUE_PUBLISHED,
+        packets=[(_catalogue_stream(item.code), *_catalogue_payload(item)) for item in items],
+    )
 
 
 @transaction.atomic
-def catalogue_publish_all() -> int:
-    """Send the whole catalogue to the external zone again (a zone installed afresh, the demo):
-    every item's version in force, or the last one of an abolished item. Returns how many were
-    sent; none from a zone whose catalogue is a copy. The external zone already holding them
-    changes nothing."""
+def catalogue_publish_all(*, codes=None) -> int:
+    """Send the catalogue (or the items of ``codes``) to the external zone again (a zone installed
+    afresh, the demo, an import): every item's version in force, or the last one of an abolished
+    item. Returns how many were sent; none from a zone whose catalogue is a copy. The external
+    zone already holding them changes nothing."""
     if not serves_internal():
         return 0
+    sent = PowerItem.objects.filter(status__in=SENT_STATUSES)
+    if codes is not None:
+        sent = sent.filter(code__in=codes)
     latest = {}
-    for pk, code in (
-        PowerItem.objects.filter(status__in=SENT_STATUSES).order_by("code", "version").values_list("pk", "code")
-    ):
+    for pk, code in sent.order_by("code", "version").values_list("pk", "code"):
         latest[code] = pk
     items = (
         PowerItem.objects.filter(pk__in=latest.values())
@@ -256,8 +259,7 @@ def catalogue_publish_all() -> int:
         .prefetch_related("steps", "materials", "standards")
         .order_by("code")
     )
-    for item in items.iterator(chunk_size=500):
-        _catalogue_emit(item)
+    _catalogue_emit(*items)
     return len(latest)
 
 

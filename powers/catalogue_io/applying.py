@@ -23,7 +23,7 @@ from portal.models import Department
 from ..constants import OPEN_STATUSES, Status
 from ..models import DiscretionStandard, Material, PowerItem, Step
 from ..selectors import EDIT_CATALOGUE, can_edit_department
-from ..services import VERSIONED_FIELDS
+from ..services import VERSIONED_FIELDS, catalogue_publish_all
 from .errors import CatalogueRejected, RowError
 from .format import LEVEL_ORDER, normal
 from .validation import Catalogue, ItemRecord
@@ -88,6 +88,8 @@ def catalogue_apply(
         created, changed = _plan(batch, existing, departments, catalogue, errors, summary)
         if not dry_run and not errors:
             _publish(user, catalogue, departments, existing, created, changed, now)
+            # The external zone's public copy follows, in this same transaction.
+            catalogue_publish_all(codes=[record.code for record in (*created, *changed)])
     if errors:
         raise CatalogueRejected(errors)
     return summary

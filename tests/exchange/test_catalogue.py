@@ -20,6 +20,7 @@ from portal import demo as portal_demo
 from portal.models import Department
 from powers import demo as powers_demo
 from powers import services as powers
+from powers.catalogue_io import catalogue_import
 from powers.constants import Status
 from powers.demo_data import ITEMS
 from powers.models import DiscretionStandard, Material, PowerItem, Step
@@ -267,6 +268,26 @@ def test_the_catalogue_command_sends_every_item_in_force_or_abolished(zone, publ
 
     sent = {(p.envelope["payload"]["code"], p.envelope["payload"]["version"]) for p in OutboundPacket.objects.all()}
     assert sent == {(CODE, 2), (other.code, 1)}
+
+
+def test_an_import_sends_what_it_published_and_nothing_for_rows_unchanged(zone, tmp_path):
+    from tests.powers.test_catalogue_io import item_row, write_csv
+
+    zone("internal")
+    editor = UserFactory(is_superuser=True, is_staff=True)
+    first = write_csv(tmp_path / "v1.csv", [item_row(), item_row("XK-YG-SJJ-0002", name="食品生产许可")])
+    catalogue_import(source=first, user=editor, create_departments=True)
+
+    sent = {(p.envelope["payload"]["code"], p.envelope["payload"]["version"]) for p in OutboundPacket.objects.all()}
+    assert sent == {("XK-YG-SJJ-0001", 1), ("XK-YG-SJJ-0002", 1)}
+    before = list(OutboundPacket.objects.values_list("pk", flat=True))
+
+    rows = [item_row(promised_days="5"), item_row("XK-YG-SJJ-0002", name="食品生产许可")]
+    catalogue_import(source=write_csv(tmp_path / "v2.csv", rows), user=editor)
+
+    assert [
+        (p.stream, p.seq, p.envelope["payload"]["version"]) for p in OutboundPacket.objects.exclude(pk__in=before)
+    ] == [("catalogue:XK-YG-SJJ-0001", 2, 2)]
 
 
 def test_the_external_zone_does_not_send_its_copy(zone):

@@ -169,16 +169,13 @@ def test_a_packet_that_cannot_be_applied_is_quarantined_and_holds_its_stream(mon
     assert second.state == InboundState.PENDING  # never applied before its predecessor
 
 
-def test_a_kind_this_zone_does_not_handle_is_quarantined(local):
-    services.packet_emit(
-        kind=Kind.COMPLAINT_ANSWERED,
-        stream="TS-1",
-        payload={"number": "TS-1", "answer": "已整改", "answered_at": "2026-11-23T10:00:00+08:00"},
-    )
+def test_a_kind_this_zone_does_not_handle_is_quarantined(local, monkeypatch):
+    monkeypatch.delitem(services.HANDLERS, Kind.APPLICATION_WITHDRAWN)  # a zone of an older release
+    withdrawal()
 
     services.exchange_once(local)
 
-    assert "complaint.answered" in InboundPacket.objects.get().reason
+    assert "application.withdrawn" in InboundPacket.objects.get().reason
 
 
 def test_a_peer_out_of_reach_is_caught_up_when_it_returns(tmp_path, applied, time_machine):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from guardian.shortcuts import assign_perm
@@ -183,11 +184,12 @@ def test_a_file_without_a_list_column_keeps_the_items_list(tmp_path, editor):
 @pytest.mark.django_db
 def test_a_new_version_keeps_the_form_templates_of_its_materials(tmp_path, editor):
     catalogue_import(source=write_csv(tmp_path / "v1.csv", [item_row()]), user=editor)
-    published().materials.filter(name="食品经营许可申请书").update(form_template="powers/forms/apply.docx")
+    template = default_storage.save("powers/forms/apply.docx", ContentFile(b"PK\x03\x04 form"))
+    published().materials.filter(name="食品经营许可申请书").update(form_template=template)
 
     catalogue_import(source=write_csv(tmp_path / "v2.csv", [item_row(promised_days="8")]), user=editor)
 
-    assert published().materials.get(name="食品经营许可申请书").form_template.name == "powers/forms/apply.docx"
+    assert published().materials.get(name="食品经营许可申请书").form_template.name == template
 
 
 @pytest.mark.django_db

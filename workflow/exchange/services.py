@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -65,32 +65,54 @@ def sent_here(packet: InboundPacket) -> bool:
 
 
 def packet_emit(*, kind: str, stream: str, payload: dict, files=()) -> OutboundPacket:
-    """Queue a packet for the other zone in the current transaction (``files``: (name, storage name)).
+    """Queue a packet for the other zone in the current transaction (``files``: (name, storage name))."""
+    return packets_emit(kind=kind, packets=[(stream, payload, files)])[0]
 
-    The packet is numbered after the stream's last one; streams are serialised by an advisory lock
-    on PostgreSQL, so two changes of one case at once cannot take the same number.
+
+def packets_emit(*, kind: str, packets: list[tuple[str, dict, list]]) -> list[OutboundPacket]:
+    """Queue packets of one kind, each (stream, payload, files), in a few queries whatever their
+    number (a catalogue import sends thousands).
+
+    Each packet is numbered after its stream's last one; streams are serialised by advisory locks
+    on PostgreSQL, taken in one order, so two changes of one case at once cannot take one number.
     """
+    if not packets:
+        return []
+    streams = sorted({stream for stream, _payload, _files in packets})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"exchange:{stream}"])
-    last = OutboundPacket.objects.filter(stream=stream).order_by("-seq").values_list("seq", flat=True).first()
-    described = []
-    for name, storage_name in files:
-        with default_storage.open(storage_name, "rb") as file:
-            data = file.read()
-        described.append({"name": name, "sha256": sha256(data), "size": len(data), "storage": storage_name})
-    packet = OutboundPacket(kind=kind, stream=stream, seq=(last or 0) + 1, files=described)
-    packet.envelope = envelope_make(
-        packet_id=packet.id,
-        kind=kind,
-        stream=stream,
-        seq=packet.seq,
-        payload=payload,
-        attachments=[{key: file[key] for key in ("name", "sha256", "size")} for file in described],
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('exchange:' || stream)) FROM unnest(%s::text[]) AS stream",
+                [streams],
+            )
+    last = dict(
+        OutboundPacket.objects.filter(stream__in=streams)
+        .order_by()
+        .values("stream")
+        .annotate(last=Max("seq"))
+        .values_list("stream", "last")
     )
-    packet.save()
+    queued = []
+    for stream, payload, files in packets:
+        described = []
+        for name, storage_name in files:
+            with default_storage.open(storage_name, "rb") as file:
+                data = file.read()
+            described.append({"name": name, "sha256": sha256(data), "size": len(data), "storage": storage_name})
+        last[stream] = last.get(stream, 0) + 1
+        packet = OutboundPacket(kind=kind, stream=stream, seq=last[stream], files=described)
+        packet.envelope = envelope_make(
+            packet_id=packet.id,
+            kind=kind,
+            stream=stream,
+            seq=packet.seq,
+            payload=payload,
+            attachments=[{key: file[key] for key in ("name", "sha256", "size")} for file in described],
+        )
+        queued.append(packet)
+    OutboundPacket.objects.bulk_create(queued)
     transaction.on_commit(ship_soon)
-    return packet
+    return queued
 
 
 def ship_soon() -> None:
