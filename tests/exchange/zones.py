@@ -40,6 +40,7 @@ class Zone:
     database: dict
     env: dict
     var: Path
+    concurrency: int = 4  # the worker's threads
     processes: dict = field(default_factory=dict)
 
     @property
@@ -62,7 +63,7 @@ class Zone:
         """Start the zone's ``web``, ``worker`` and/or ``beat`` (all three when none is named)."""
         commands = {
             "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            "worker": [CELERY, "-A", "portal", "worker", "--pool=threads", "--concurrency=4"]
+            "worker": [CELERY, "-A", "portal", "worker", "--pool=threads", f"--concurrency={self.concurrency}"]
             + ["--without-mingle", "--without-gossip", "--loglevel=INFO"],
             "beat": [CELERY, "-A", "portal", "beat", "--loglevel=INFO", "-s", str(self.var / "beat-schedule")],
         }
@@ -132,11 +133,22 @@ def _recreate(server: dict, name: str) -> None:
     connection.close()
 
 
-def zones_create(root: Path, server: dict, prefix: str, *, ports=(8610, 8611), interval: int = 1) -> dict[str, Zone]:
+def zones_create(
+    root: Path,
+    server: dict,
+    prefix: str,
+    *,
+    ports=(8610, 8611),
+    interval: int = 1,
+    brokers: dict[str, str] | None = None,
+    concurrency: int = 4,
+) -> dict[str, Zone]:
     """Both zones, migrated, the internal one seeded with the demo data (whose catalogue it sends
     out) and the external one with its accounts; nothing started yet.
 
     ``server``: host, port and user of the PostgreSQL server; each zone gets a database of its own.
+    ``brokers``: zone name → Celery broker URL (as deployed: a Redis database each); by default a
+    directory under each zone's var. ``concurrency``: each worker's threads.
     """
     spool = root / "spool"
     spool.mkdir(parents=True, exist_ok=True)
@@ -153,7 +165,7 @@ def zones_create(root: Path, server: dict, prefix: str, *, ports=(8610, 8611), i
             "PORTAL_ZONE": name,
             "DATABASE_URL": url,
             "VAR_DIR": str(var),
-            "CELERY_BROKER_URL": "filesystem://",
+            "CELERY_BROKER_URL": (brokers or {}).get(name, "filesystem://"),
             "REDIS_URL": "",
             "EXCHANGE_TRANSPORT": "spool",
             "EXCHANGE_SPOOL_DIR": str(spool),
@@ -161,7 +173,7 @@ def zones_create(root: Path, server: dict, prefix: str, *, ports=(8610, 8611), i
             "EXCHANGE_INTERVAL": str(interval),
             "PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
         }
-        zones[name] = Zone(name, port, {**server, "dbname": database}, env, var)
+        zones[name] = Zone(name, port, {**server, "dbname": database}, env, var, concurrency)
     migrations = [
         subprocess.Popen([PYTHON, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=zone.env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
