@@ -10,8 +10,10 @@
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -32,10 +34,13 @@ from .transports import TransportError, transport_for
 
 logger = logging.getLogger(__name__)
 
-# Shipping again: 30 s after the first attempt, doubling, at most every 15 minutes.
-FIRST_RETRY = timedelta(seconds=30)
+# Shipping again: 2 minutes after the first attempt, doubling, at most every 15 minutes. Not
+# sooner: a peer that is merely behind would receive every packet twice and fall further behind.
+FIRST_RETRY = timedelta(minutes=2)
 LAST_RETRY = timedelta(minutes=15)
 SHIP_BATCH = 500
+# Packets read from the transport before they are acknowledged and applied, within one round.
+RECEIVE_BATCH = 500
 # Rule X1 watches one subject in each zone: its link to the other zone.
 BACKLOG_RULE = "X1"
 LINK = 1
@@ -116,10 +121,30 @@ def packets_emit(*, kind: str, packets: list[tuple[str, dict, list]]) -> list[Ou
 
 
 def ship_soon() -> None:
-    """Start a round of the exchange in a worker (after the commit that queued or recorded a packet)."""
+    """Start a round of the exchange in a worker (after the commit that queued or recorded a packet),
+    without the backlog report: beat's rounds make it, and one commit does not change it much."""
     from .tasks import exchange_run
 
-    exchange_run.delay()
+    exchange_run.delay(report=False)
+
+
+@contextmanager
+def _alone(name: str) -> Iterator[bool]:
+    """Whether this process holds ``name`` for the block: on PostgreSQL an advisory lock taken
+    only if free, so concurrent rounds leave a step to the one already doing it (SQLite
+    serialises its writers anyway)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name])
+        taken = cursor.fetchone()[0]
+    try:
+        yield taken
+    finally:
+        if taken:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
 
 
 def _wire(packet: OutboundPacket) -> bytes:
@@ -242,15 +267,18 @@ def packet_receive(data: bytes) -> InboundPacket:
                 files=files,
                 state=InboundState.PENDING,
             )
-    except IntegrityError:  # delivered twice at once: the other delivery recorded it
+    except IntegrityError:  # delivered twice at once: the other delivery recorded it, with its own files
+        for file in files:
+            default_storage.delete(file["storage"])
         return InboundPacket.objects.exclude(state=InboundState.QUARANTINED).get(packet_id=packet.id)
 
 
-def packets_receive(transport) -> int:
-    """Record what arrived and acknowledge what is recorded; quarantined packets are not acknowledged,
-    so that the sender ships them again (a copy damaged on the way may arrive whole)."""
+def packets_receive(transport, *, limit: int | None = None) -> int:
+    """Record what arrived (at most ``limit`` packets) and acknowledge what is recorded; quarantined
+    packets are not acknowledged, so that the sender ships them again (a copy damaged on the way
+    may arrive whole)."""
     recorded = []
-    for data, done in transport.incoming():
+    for data, done in islice(transport.incoming(), limit):
         inbound = packet_receive(data)
         if inbound.state != InboundState.QUARANTINED:
             recorded.append(inbound.packet_id)
@@ -318,13 +346,25 @@ def backlog_report(*, now=None) -> None:
     rule_sync(code=BACKLOG_RULE, subject=Subject.EXCHANGE, findings=findings, at=now)
 
 
-def exchange_once(transport=None) -> dict[str, int]:
-    """One round: ship what is due, record and acknowledge what arrived, apply it, note the acks;
-    then tell supervision how far behind the link is."""
+def exchange_once(transport=None, *, report: bool = True) -> dict[str, int]:
+    """One round: ship what is due, record and acknowledge what arrived and apply it, a batch at a
+    time, note the acks; then (``report``) tell supervision how far behind the link is.
+
+    One round at a time reads the transport: rounds started together by several commits would
+    otherwise each read, check and store the same packets.
+    """
     transport = transport or transport_for()
     shipped = packets_ship(transport)
-    received = packets_receive(transport)
-    applied = packets_apply()
+    received = applied = 0
+    with _alone("exchange:receive") as receiving:
+        while receiving:
+            batch = packets_receive(transport, limit=RECEIVE_BATCH)
+            received += batch
+            applied += packets_apply()
+            if batch < RECEIVE_BATCH:
+                break
+    applied += packets_apply()
     acked = acks_receive(transport)
-    backlog_report()
+    if report:
+        backlog_report()
     return {"shipped": shipped, "received": received, "applied": applied, "acked": acked}

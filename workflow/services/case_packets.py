@@ -195,6 +195,9 @@ def published(service):
         with transaction.atomic():
             if not serves_internal():
                 return service(case=case, **kwargs)
+            # Locked before marking: another transition of the case committing in between would
+            # otherwise have its entries sent again with this one's.
+            Case.objects.select_for_update().only("pk").get(pk=case.pk)
             since = Marks.of(case)
             result = service(case=case, **kwargs)
             case_status_emit(case, since)
