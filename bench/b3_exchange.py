@@ -445,6 +445,8 @@ def quiet(zones, spool: Path) -> None:
 
 
 def bench_size(zones, filings: int, args, spool: Path) -> dict:
+    from tests.exchange.zones import eventually
+
     external, internal = zones["external"], zones["internal"]
     quiet(zones, spool)
     offsets = {name: (zone.var / "worker.log").stat().st_size for name, zone in zones.items()}
@@ -453,7 +455,20 @@ def bench_size(zones, filings: int, args, spool: Path) -> dict:
     print(f"\n{filings} filings by {args.filers} processes (load average before: {load_before[0]:.2f})", flush=True)
     cpu_before = {name: cpu_seconds([pid]) for name, pid in workers.items()}
     pg_before, machine_before = cpu_seconds(postgres_pids()), machine_busy()
+    if args.split:  # the internal zone is down while the external one files and ships
+        internal.stop("worker", "beat")
     run = file_outside(external, filings, args.filers)
+    drain_started = None
+    if args.split:
+        eventually(
+            lambda: progress(zones, run["started"])["shipped"] >= filings,
+            timeout=7200,
+            every=0.5,
+            message="the external zone did not ship everything\n" + external.logs(),
+        )
+        internal.start("worker", "beat")
+        drain_started = time.time()
+        workers["internal"], cpu_before["internal"] = internal.processes["worker"].pid, 0.0
     moments = wait_pipeline(zones, run, filings, spool)
     filed = filers_done(run)
     cpu = {name: cpu_seconds([pid]) - cpu_before[name] for name, pid in workers.items()}
@@ -474,6 +489,12 @@ def bench_size(zones, filings: int, args, spool: Path) -> dict:
         numbers,
     )
     end_seconds = float(last_applied) - started if last_applied and "applied" in moments else None
+    if args.split:
+        last_shipped = external.query(
+            "SELECT extract(epoch FROM max(shipped_at)) FROM exchange_outboundpacket WHERE stream = ANY(%s)", numbers
+        )
+        outside_seconds = float(last_shipped) - started
+        inside_seconds = float(last_applied) - drain_started if end_seconds else None
     ack_seconds = float(last_acked) - started if last_acked and "acked" in moments else None
     # Copies shipped again before their acknowledgement came (after 30 s) may still be on their way:
     # the receiver recognises them; the spool is counted once they are through.
@@ -495,12 +516,20 @@ def bench_size(zones, filings: int, args, spool: Path) -> dict:
         "duplicated": duplicated,
         "wrong": wrong,
         "load": load_before[0],
+        "outside_rate": filings / outside_seconds if args.split else None,
+        "inside_rate": filings / inside_seconds if args.split and inside_seconds else None,
     }
     print(f"  filed outside: {len(numbers)} in {filing_seconds:.1f} s = {result['filing_rate']:.1f}/s", flush=True)
     for failure in filed["failures"]:
         print(f"  filing failed: {failure}")
     end = f"{end_seconds:.1f} s = {result['end_rate']:.1f}/s" if end_seconds else "NOT COMPLETE"
     print(f"  end to end: {end}; all acknowledged after {f'{ack_seconds:.1f} s' if ack_seconds else 'NEVER'}")
+    if args.split:
+        inside = f"{inside_seconds:.1f} s = {result['inside_rate']:.1f}/s" if inside_seconds else "NOT COMPLETE"
+        print(
+            f"  split: outside alone filed and shipped in {outside_seconds:.1f} s = {result['outside_rate']:.1f}/s; "
+            f"inside alone received and applied the backlog in {inside}"
+        )
     print("  counted:")
     for key, value in found.items():
         print(f"    {key:40} {value}")
@@ -535,6 +564,12 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     parser.add_argument("--postgres", default="127.0.0.1:5432", help="host:port, user postgres, trust auth")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the directory")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="each zone alone, as on hosts of their own: the internal zone is down while the external one "
+        "files and ships, then started to apply the backlog",
+    )
     parser.add_argument("--filer", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="0", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -598,9 +633,14 @@ def main() -> None:
         end = f"{result['end_seconds']:.1f} s" if result["end_seconds"] else "-"
         rate = f"{result['end_rate']:.1f}" if result["end_rate"] else "-"
         acked = f"{result['ack_seconds']:.1f} s" if result["ack_seconds"] else "-"
+        split = (
+            f"  outside alone {result['outside_rate']:.1f}/s, inside alone {result['inside_rate'] or 0:.1f}/s"
+            if args.split
+            else ""
+        )
         print(
             f"  {result['filings']:>8} {result['filing_rate']:>8.1f} {end:>11} {rate:>7} {acked:>10} "
-            f"{result['lost']:>5} {result['duplicated']:>4}  {result['load']:.2f}"
+            f"{result['lost']:>5} {result['duplicated']:>4}  {result['load']:.2f}{split}"
             f"{'  ' + str(len(result['wrong'])) + ' PROBLEMS' if result['wrong'] else ''}"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
