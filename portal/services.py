@@ -31,6 +31,16 @@ def citizen_account(*, username: str, name: str, mobile: str, id_number: str) ->
     return user
 
 
+def department_copy(*, code: str, name: str, kind: str) -> Department:
+    """The external zone's copy of a department of the internal one, matched by code (the catalogue
+    and the rankings bring them)."""
+    department = Department.objects.filter(code=code).first() or Department(code=code)
+    department.name, department.kind = name, kind
+    department.full_clean(validate_unique=False)
+    department.save()
+    return department
+
+
 def heartbeat_record(*, name: str = "beat") -> Heartbeat:
     heartbeat, _created = Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
     return heartbeat

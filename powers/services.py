@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from portal.models import Department
+from portal.services import department_copy
 from portal.zones import serves_internal
 from workflow.exchange.packets import Kind, sha256
 from workflow.exchange.services import handles, packets_emit, sent_here
@@ -279,7 +280,7 @@ def catalogue_published_apply(packet) -> None:
     versions = PowerItem.objects.filter(code=payload["code"])
     if versions.filter(version__gt=payload["version"]).exists():
         return
-    department = _department_copy(payload["department"])
+    department = department_copy(**payload["department"])
     # One version in force per code: the one before steps back, as it did inside.
     _copies_move(versions.exclude(version=payload["version"]).filter(status=Status.PUBLISHED), Status.SUPERSEDED)
     copy = versions.filter(version=payload["version"]).first()
@@ -287,14 +288,6 @@ def catalogue_published_apply(packet) -> None:
         _copy_create(payload, department, {file["sha256"]: file["storage"] for file in packet.files})
     else:
         _copies_move(versions.filter(pk=copy.pk), payload["status"])
-
-
-def _department_copy(data: dict) -> Department:
-    department = Department.objects.filter(code=data["code"]).first() or Department(code=data["code"])
-    department.name, department.kind = data["name"], data["kind"]
-    department.full_clean(validate_unique=False)
-    department.save()
-    return department
 
 
 def _copies_move(copies, status: str) -> None:

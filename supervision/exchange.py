@@ -1,24 +1,26 @@
-"""What a zone does with the complaint and rating packets of the other (DESIGN.md §2 and §5).
+"""What a zone does with the complaint, rating and ranking packets of the other (DESIGN.md §2, §5).
 
 Inside, a web complaint and a rating from outside become the same rows — the complaint under its
 number, the rating under its UUID — for the department head, the inspectors and rules C1 and E1,
 which the next sweep applies to them as to any other. Outside, the answer and judgement of a
-complaint and the follow-through of a bad rating update the copies the citizen reads. The row
+complaint and the follow-through of a bad rating update the copies the citizen reads, and the
+month's ranking replaces the public one (/public/rankings/). The row
 was checked by the service that made it in the other zone: it is copied, not decided again.
 Packets the zone sent itself (the single zone's loopback) change nothing.
 """
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from portal.models import Department, User
-from portal.services import citizen_account
+from portal.services import citizen_account, department_copy
 from workflow.exchange.packets import Kind
 from workflow.exchange.services import handles, sent_here
 from workflow.models import Case
 
 from .constants import ComplaintSource
-from .models import Complaint, Rating
+from .models import Complaint, DepartmentScore, Rating
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +127,31 @@ def evaluation_answered_apply(packet) -> None:
     rating.rectification, rating.rectified_at = payload["rectification"], _moment(payload["rectified_at"])
     rating.full_clean()
     rating.save(update_fields=["return_visit", "return_visit_at", "rectification", "rectified_at"])
+
+
+@handles(Kind.RANKING_PUBLISHED)
+def ranking_published_apply(packet) -> None:
+    """The month's public ranking outside, replacing any earlier one of that month."""
+    if sent_here(packet):
+        return
+    payload = packet.payload
+    month, computed_at = date.fromisoformat(payload["month"]), _moment(payload["computed_at"])
+    rows = [
+        DepartmentScore(
+            department=department_copy(**row["department"]),
+            month=month,
+            score=Decimal(row["score"]),
+            rank=row["rank"],
+            concluded=row["concluded"],
+            on_time=row["on_time"],
+            computed_at=computed_at,
+        )
+        for row in payload["scores"]
+    ]
+    DepartmentScore.objects.filter(month=month).exclude(department__in=[row.department for row in rows]).delete()
+    DepartmentScore.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["department", "month"],
+        update_fields=["score", "rank", "concluded", "on_time", "computed_at"],
+    )

@@ -28,6 +28,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from portal.zones import serves_internal
+from workflow.exchange.packets import Kind
+from workflow.exchange.services import packet_emit
 from workflow.models import Case
 
 from ..constants import BAD_GRADES, Level
@@ -223,6 +226,32 @@ def department_scores_compute(*, month: date, formula: Formula | None = None) ->
         update_fields=[*FIGURES, "score", "rank", "computed_at"],
     )
     logger.info("department_scores_computed month=%s departments=%d", f"{month:%Y-%m}", len(rows))
-    return list(
+    ranking = list(
         DepartmentScore.objects.filter(month=month).select_related("department").order_by("rank", "department__code")
+    )
+    if serves_internal():
+        _ranking_emit(month, ranking, now)
+    return ranking
+
+
+def _ranking_emit(month: date, ranking: list[DepartmentScore], computed_at: datetime) -> None:
+    """The month's public ranking for the external zone (/public/rankings/): rank, score and the
+    figures of the on-time rate only; the alerts, complaints and ratings behind a score stay inside."""
+    packet_emit(
+        kind=Kind.RANKING_PUBLISHED,
+        stream=f"ranking:{month:%Y-%m}",
+        payload={
+            "month": month.isoformat(),
+            "computed_at": computed_at.isoformat(),
+            "scores": [
+                {
+                    "department": {key: getattr(row.department, key) for key in ("code", "name", "kind")},
+                    "score": str(row.score),
+                    "rank": row.rank,
+                    "concluded": row.concluded,
+                    "on_time": row.on_time,
+                }
+                for row in ranking
+            ],
+        },
     )

@@ -43,6 +43,7 @@ class Kind(models.TextChoices):
     PENALTY_PUBLISHED = "penalty.published", _("penalty decision published")
     COMPLAINT_ANSWERED = "complaint.answered", _("complaint answered")
     EVALUATION_ANSWERED = "evaluation.answered", _("return visit and rectification")
+    RANKING_PUBLISHED = "ranking.published", _("monthly ranking published")
 
 
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -248,6 +249,25 @@ SCHEMAS = {
             },
         }
     ),
+    # The month's public ranking (supervision/services/scores.py): what /public/rankings/ shows.
+    Kind.RANKING_PUBLISHED: _obj(
+        {
+            "month": {"type": "string", "format": "date"},
+            "computed_at": MOMENT,
+            "scores": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "department": _obj({"code": TEXT, "name": TEXT, "kind": TEXT}),
+                        "score": {"type": "string", "pattern": r"^-?\d{1,4}(\.\d{1,2})?$"},
+                        "rank": {"type": ["integer", "null"], "minimum": 1},
+                        "concluded": {"type": "integer", "minimum": 0},
+                        "on_time": {"type": "integer", "minimum": 0},
+                    }
+                ),
+            },
+        }
+    ),
     Kind.PENALTY_PUBLISHED: _obj({"number": TEXT, "decision": {"type": "object"}}),
     Kind.COMPLAINT_ANSWERED: _obj(
         {
@@ -287,7 +307,7 @@ ENVELOPE = _obj(
     }
 )
 WIRE = _obj({"packet": {"type": "object"}, "signature": {"type": "string"}, "files": {"type": "object"}})
-FORMATS = jsonschema.FormatChecker(formats=["date-time", "uuid"])
+FORMATS = jsonschema.FormatChecker(formats=["date", "date-time", "uuid"])
 
 
 class Quarantined(Exception):
