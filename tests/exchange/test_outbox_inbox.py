@@ -309,3 +309,22 @@ def test_a_quarantined_packet_makes_the_link_red_at_once():
     services.backlog_report()
 
     assert _link_alert().level == Level.RED
+
+
+def test_a_packet_still_in_the_spool_is_not_written_again(spool_pair, time_machine):
+    outside, _inside = spool_pair
+    time_machine.move_to(timezone.now(), tick=False)
+    packet = withdrawal()
+    services.packets_ship(outside)
+    spooled = outside.outgoing / f"{packet.pk}.packet"
+    spooled.write_bytes(b"the ferry has not carried this yet")
+
+    time_machine.shift(services.FIRST_RETRY)
+    services.packets_ship(outside)
+
+    assert spooled.read_bytes() == b"the ferry has not carried this yet"
+    assert OutboundPacket.objects.get().attempts == 2
+    spooled.unlink()  # carried, and lost on the way: the next retry writes it again
+    time_machine.shift(services.FIRST_RETRY * 2)
+    services.packets_ship(outside)
+    assert spooled.exists() and spooled.read_bytes() != b"the ferry has not carried this yet"

@@ -174,7 +174,8 @@ def _ship_batch(transport, limit: int) -> tuple[int, int]:
             packet.attempts += 1
             packet.next_attempt_at = now + _retry_after(packet.attempts)
             try:
-                transport.send(packet.id, _wire(packet))
+                if not transport.waiting(packet.id):
+                    transport.send(packet.id, _wire(packet))
             except (TransportError, OSError) as error:
                 packet.last_error = str(error)
                 logger.warning("exchange_ship_failed packet=%s error=%s", packet.id, error)

@@ -47,6 +47,9 @@ class LocalTransport:
     def send(self, packet_id: uuid.UUID, data: bytes) -> None:
         self._packets.append(data)
 
+    def waiting(self, packet_id: uuid.UUID) -> bool:
+        return False
+
     def incoming(self) -> Iterator[tuple[bytes, Callable[[], None]]]:
         while self._packets:
             yield self._packets.pop(0), _kept
@@ -89,6 +92,11 @@ class SpoolTransport:
 
     def send(self, packet_id: uuid.UUID, data: bytes) -> None:
         self._write(f"{packet_id}{PACKET_SUFFIX}", data)
+
+    def waiting(self, packet_id: uuid.UUID) -> bool:
+        """Still in the outgoing directory: the ferry has not carried it yet, writing it again
+        would change nothing (a peer that is down would cost a rewrite of its whole backlog)."""
+        return (self.outgoing / f"{packet_id}{PACKET_SUFFIX}").exists()
 
     def incoming(self) -> Iterator[tuple[bytes, Callable[[], None]]]:
         """Each packet with what removes its file: called once the inbox has recorded it."""
@@ -133,6 +141,9 @@ class HttpTransport:
             raise TransportError(f"{self.url}: {error.code} {error.read()[:300].decode(errors='replace')}") from error
         except (urllib.error.URLError, OSError) as error:
             raise TransportError(f"{self.url}: {error}") from error
+
+    def waiting(self, packet_id: uuid.UUID) -> bool:
+        return False
 
     def incoming(self) -> Iterator[tuple[bytes, Callable[[], None]]]:
         """Packets arrive through the exchange view, not here."""
