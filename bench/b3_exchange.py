@@ -400,6 +400,15 @@ def cpu_seconds(pids) -> float:
     return total
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a prefork worker's children do the work)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *(descendant for child in children for descendant in tree(int(child)))]
+
+
 def postgres_pids() -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -453,7 +462,7 @@ def bench_size(zones, filings: int, args, spool: Path) -> dict:
     workers = {name: zone.processes["worker"].pid for name, zone in zones.items()}
     load_before = os.getloadavg()
     print(f"\n{filings} filings by {args.filers} processes (load average before: {load_before[0]:.2f})", flush=True)
-    cpu_before = {name: cpu_seconds([pid]) for name, pid in workers.items()}
+    cpu_before = {name: cpu_seconds(tree(pid)) for name, pid in workers.items()}
     pg_before, machine_before = cpu_seconds(postgres_pids()), machine_busy()
     if args.split:  # the internal zone is down while the external one files and ships
         internal.stop("worker", "beat")
@@ -471,7 +480,7 @@ def bench_size(zones, filings: int, args, spool: Path) -> dict:
         workers["internal"], cpu_before["internal"] = internal.processes["worker"].pid, 0.0
     moments = wait_pipeline(zones, run, filings, spool)
     filed = filers_done(run)
-    cpu = {name: cpu_seconds([pid]) - cpu_before[name] for name, pid in workers.items()}
+    cpu = {name: cpu_seconds(tree(pid)) - cpu_before[name] for name, pid in workers.items()}
     pg_cpu = cpu_seconds(postgres_pids()) - pg_before  # backends that ended meanwhile are not counted
     machine_after = machine_busy()
     started = run["started"]
@@ -558,7 +567,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--quick", action="store_true", help="a smoke run: 200 filings")
     parser.add_argument("--filers", type=int, default=2, help="filing processes (default 2)")
-    parser.add_argument("--concurrency", type=int, default=4, help="threads of each zone's worker (default 4)")
+    parser.add_argument("--concurrency", type=int, default=2, help="each zone's worker processes (default 2)")
+    parser.add_argument("--pool", default="prefork", help="the workers' Celery pool (default prefork, as deployed)")
     parser.add_argument("--interval", type=int, default=1, help="EXCHANGE_INTERVAL, seconds (default 1)")
     parser.add_argument("--broker-db", type=int, nargs=2, default=[12, 13], metavar=("EXTERNAL", "INTERNAL"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
@@ -597,15 +607,18 @@ def main() -> None:
     print(
         f"B3 on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; PostgreSQL {args.postgres} "
         f"({PREFIX}_external, {PREFIX}_internal); broker Redis: external {brokers['external']}, internal "
-        f"{brokers['internal']}; spool {spool}; worker --pool=threads --concurrency={args.concurrency}, "
+        f"{brokers['internal']}; spool {spool}; worker --pool={args.pool} --concurrency={args.concurrency}, "
         f"EXCHANGE_INTERVAL={args.interval} s",
         flush=True,
     )
     started = time.perf_counter()
-    zones = zones_create(root, server, PREFIX, interval=args.interval, brokers=brokers, concurrency=args.concurrency)
+    zones = zones_create(
+        root, server, PREFIX, interval=args.interval, brokers=brokers, concurrency=args.concurrency, pool=args.pool
+    )
     results = []
     try:
         for zone in zones.values():
+            zone.env["DEBUG"] = "false"  # as deployed: no query log kept in every process
             zone.start("worker", "beat")
         eventually(
             lambda: zones["external"].query(

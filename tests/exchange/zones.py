@@ -40,7 +40,8 @@ class Zone:
     database: dict
     env: dict
     var: Path
-    concurrency: int = 4  # the worker's threads
+    concurrency: int = 4  # the worker's threads or processes
+    pool: str = "threads"  # Celery's pool: "prefork" as deployed, threads start faster
     processes: dict = field(default_factory=dict)
 
     @property
@@ -63,7 +64,7 @@ class Zone:
         """Start the zone's ``web``, ``worker`` and/or ``beat`` (all three when none is named)."""
         commands = {
             "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            "worker": [CELERY, "-A", "portal", "worker", "--pool=threads", f"--concurrency={self.concurrency}"]
+            "worker": [CELERY, "-A", "portal", "worker", f"--pool={self.pool}", f"--concurrency={self.concurrency}"]
             + ["--without-mingle", "--without-gossip", "--loglevel=INFO"],
             "beat": [CELERY, "-A", "portal", "beat", "--loglevel=INFO", "-s", str(self.var / "beat-schedule")],
         }
@@ -142,13 +143,14 @@ def zones_create(
     interval: int = 1,
     brokers: dict[str, str] | None = None,
     concurrency: int = 4,
+    pool: str = "threads",
 ) -> dict[str, Zone]:
     """Both zones, migrated, the internal one seeded with the demo data (whose catalogue it sends
     out) and the external one with its accounts; nothing started yet.
 
     ``server``: host, port and user of the PostgreSQL server; each zone gets a database of its own.
     ``brokers``: zone name → Celery broker URL (as deployed: a Redis database each); by default a
-    directory under each zone's var. ``concurrency``: each worker's threads.
+    directory under each zone's var. ``concurrency`` and ``pool``: each worker's.
     """
     spool = root / "spool"
     spool.mkdir(parents=True, exist_ok=True)
@@ -173,7 +175,7 @@ def zones_create(
             "EXCHANGE_INTERVAL": str(interval),
             "PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
         }
-        zones[name] = Zone(name, port, {**server, "dbname": database}, env, var, concurrency)
+        zones[name] = Zone(name, port, {**server, "dbname": database}, env, var, concurrency, pool)
     migrations = [
         subprocess.Popen([PYTHON, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=zone.env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
