@@ -3,8 +3,8 @@
 Each service locks the case row, refuses a page that is out of date (``revision``), fires the
 transition, saves, writes the trail entry in the same transaction and tells the applicant; in
 the same transaction the other zone's packet is queued (workflow.services.case_packets: what the
-applicant does goes in, every transition's public state comes out). Errors a user can correct are ValidationError with a message; a transition this user may not
-fire is PermissionDenied.
+applicant does goes in, every transition's public state comes out). Errors a user can correct
+are ValidationError with a message; a transition this user may not fire is PermissionDenied.
 """
 
 import secrets
