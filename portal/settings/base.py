@@ -251,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=1, minute=0),
     },
 }
+if PORTAL_ZONE == ZONE_EXTERNAL:
+    # Supervision, cameras and scores work on the internal zone's data; the external zone holds
+    # copies of cases and no cameras, so its beat only beats and exchanges.
+    CELERY_BEAT_SCHEDULE = {
+        name: entry for name, entry in CELERY_BEAT_SCHEDULE.items() if name in ("heartbeat", "exchange")
+    }
 
 # Monthly department scores (绩效评估, `manage.py monthly_scores`; docs/configuration.md):
 # score = on_time × on-time rate (the full on_time when nothing was concluded) − red × red cards

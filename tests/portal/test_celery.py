@@ -1,3 +1,7 @@
+import ast
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -38,3 +42,18 @@ def test_heartbeat_keeps_one_row_per_process_name():
     heartbeat()
 
     assert Heartbeat.objects.count() == 1
+
+
+@pytest.mark.parametrize("zone, expected", [("external", ["exchange", "heartbeat"]), ("internal", None)])
+def test_the_external_zone_beats_only_for_the_heartbeat_and_the_exchange(zone, expected):
+    """Settings are read once per process: each zone's schedule is asked of a process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(sorted(settings.CELERY_BEAT_SCHEDULE))"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.base", "PORTAL_ZONE": zone},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert ast.literal_eval(done.stdout) == (expected or sorted(settings.CELERY_BEAT_SCHEDULE))
