@@ -5,7 +5,6 @@ items to the external zone as a ``catalogue.published`` packet, in the transacti
 the external zone's public catalogue is the copy those packets build (``catalogue_published_apply``).
 """
 
-from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -21,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from portal.models import Department
 from portal.services import department_copy
 from portal.zones import serves_internal
-from workflow.exchange.packets import Kind, sha256
+from workflow.exchange.packets import Kind, moment, sha256
 from workflow.exchange.services import handles, packets_emit, sent_here
 
 from .constants import OPEN_STATUSES, Status
@@ -304,7 +303,7 @@ def _copies_move(copies, status: str) -> None:
 
 def _copy_create(payload: dict, department: Department, stored: dict[str, str]) -> None:
     data = payload["item"]
-    published_at = data["published_at"] and datetime.fromisoformat(data["published_at"])
+    published_at = moment(data["published_at"])
     item = PowerItem(
         code=payload["code"],
         version=payload["version"],

@@ -10,23 +10,20 @@ Packets the zone sent itself (the single zone's loopback) change nothing.
 """
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from portal.models import Department, User
 from portal.services import citizen_account, department_copy
-from workflow.exchange.packets import Kind
+from workflow.exchange.packets import Kind, moment
 from workflow.exchange.services import handles, sent_here
 from workflow.models import Case
 
 from .constants import ComplaintSource
 from .models import Complaint, DepartmentScore, Rating
+from .services.complaints import complaint_keep
 
 logger = logging.getLogger(__name__)
-
-
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 # Inside: what the citizen filed outside -----------------------------------------------------------
@@ -37,31 +34,22 @@ def complaint_filed_apply(packet) -> None:
     if sent_here(packet):
         return
     payload = packet.payload
-    if Complaint.objects.filter(number=payload["number"]).exists():
-        return
-    complaint = Complaint(
-        number=payload["number"],
-        source=ComplaintSource.WEB,
-        about=payload["about"],
-        complainant=citizen_account(**payload["account"]),
-        complainant_name=payload["complainant_name"],
-        complainant_mobile=payload["complainant_mobile"],
-        case=Case.objects.get(number=payload["case"]) if "case" in payload else None,
-        # Routed outside (a case's complaint goes to the case's department): kept as it was sent.
-        department=Department.objects.get(code=payload["department"]),
-        window=payload["window"],
-        content=payload["content"],
-        filed_at=_moment(payload["filed_at"]),
-        due_at=_moment(payload["due_at"]),
-    )
-    complaint.full_clean()
-    complaint.save()
-    logger.info(
-        "complaint_filed number=%s source=%s department=%s case=%s",
-        complaint.number,
-        complaint.source,
-        complaint.department_id,
-        complaint.case_id or "-",
+    complaint_keep(
+        Complaint(
+            number=payload["number"],
+            source=ComplaintSource.WEB,
+            about=payload["about"],
+            complainant=citizen_account(**payload["account"]),
+            complainant_name=payload["complainant_name"],
+            complainant_mobile=payload["complainant_mobile"],
+            case=Case.objects.get(number=payload["case"]) if "case" in payload else None,
+            # Routed outside (a case's complaint goes to the case's department): kept as it was sent.
+            department=Department.objects.get(code=payload["department"]),
+            window=payload["window"],
+            content=payload["content"],
+            filed_at=moment(payload["filed_at"]),
+            due_at=moment(payload["due_at"]),
+        )
     )
 
 
@@ -70,8 +58,6 @@ def evaluation_filed_apply(packet) -> None:
     if sent_here(packet):
         return
     payload = packet.payload
-    if Rating.objects.filter(uuid=payload["rating"]).exists():
-        return
     case = Case.objects.get(number=payload["case"])
     rating = Rating(
         uuid=payload["rating"],
@@ -82,7 +68,7 @@ def evaluation_filed_apply(packet) -> None:
         grade=payload["grade"],
         comment=payload["comment"],
         is_follow_up=payload["follow_up"],
-        rated_at=_moment(payload["rated_at"]),
+        rated_at=moment(payload["rated_at"]),
     )
     rating.full_clean()
     rating.save()
@@ -108,9 +94,9 @@ def complaint_answered_apply(packet) -> None:
         # Made inside (the demo's): the external zone copies only what citizens filed there.
         return
     complaint.state, complaint.answer = payload["state"], payload["answer"]
-    complaint.answered_at = _moment(payload["answered_at"])
+    complaint.answered_at = moment(payload["answered_at"])
     # Who answered and judged are staff of the internal zone, with no account here.
-    complaint.upheld, complaint.judged_at = payload["upheld"], _moment(payload["judged_at"])
+    complaint.upheld, complaint.judged_at = payload["upheld"], moment(payload["judged_at"])
     complaint.full_clean()
     complaint.save(update_fields=["state", "answer", "answered_at", "upheld", "judged_at"])
 
@@ -123,8 +109,8 @@ def evaluation_answered_apply(packet) -> None:
     rating = Rating.objects.select_for_update().filter(uuid=payload["rating"]).first()
     if rating is None:  # made inside, as above
         return
-    rating.return_visit, rating.return_visit_at = payload["return_visit"], _moment(payload["return_visit_at"])
-    rating.rectification, rating.rectified_at = payload["rectification"], _moment(payload["rectified_at"])
+    rating.return_visit, rating.return_visit_at = payload["return_visit"], moment(payload["return_visit_at"])
+    rating.rectification, rating.rectified_at = payload["rectification"], moment(payload["rectified_at"])
     rating.full_clean()
     rating.save(update_fields=["return_visit", "return_visit_at", "rectification", "rectified_at"])
 
@@ -135,7 +121,7 @@ def ranking_published_apply(packet) -> None:
     if sent_here(packet):
         return
     payload = packet.payload
-    month, computed_at = date.fromisoformat(payload["month"]), _moment(payload["computed_at"])
+    month, computed_at = date.fromisoformat(payload["month"]), moment(payload["computed_at"])
     rows = [
         DepartmentScore(
             department=department_copy(**row["department"]),

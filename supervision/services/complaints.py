@@ -95,6 +95,11 @@ def _create(*, source: str, **fields) -> Complaint:
         state=ComplaintState.FILED,
         **fields,
     )
+    return complaint_keep(complaint)
+
+
+def complaint_keep(complaint: Complaint) -> Complaint:
+    """Check and save a new complaint, filed here or copied from the other zone (supervision.exchange)."""
     complaint.full_clean()
     complaint.save()
     logger.info(

@@ -347,6 +347,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def moment(value: str | None) -> datetime | None:
+    """A payload's moment (ISO 8601 with its offset), or None for an empty one."""
+    return datetime.fromisoformat(value) if value else None
+
+
 def envelope_make(*, packet_id: uuid.UUID, kind: str, stream: str, seq: int, payload: dict, attachments: list[dict]):
     """The envelope of a new packet from this zone (``attachments``: name, sha256 and size of each file)."""
     return {

@@ -8,7 +8,6 @@ unchanged. Packets the zone sent itself (the single zone's loopback) change noth
 """
 
 import logging
-from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,7 +19,7 @@ from django.db.models import F
 from portal.services import citizen_account
 from powers.models import PowerItem
 
-from ..exchange.packets import Kind
+from ..exchange.packets import Kind, moment
 from ..exchange.services import handles, sent_here
 from ..models import Case, CaseDocument, Notification, Pause, SupplementRequest
 from . import cases
@@ -28,10 +27,6 @@ from .case_packets import case_status_emit
 from .trail import trail_append
 
 logger = logging.getLogger(__name__)
-
-
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _file(packet, sha256: str) -> bytes:
@@ -79,7 +74,7 @@ def application_submitted_apply(packet) -> None:
         applicant_email=applicant.get("email", ""),
         applicant_address=applicant.get("address", ""),
         description=payload.get("description", ""),
-        submitted_at=_moment(payload["submitted_at"]),
+        submitted_at=moment(payload["submitted_at"]),
     )
     checked = cases.check_uploads(_uploads(packet, item), [])
     cases.case_open(case, checked, client_address=payload.get("client_address"))
@@ -120,7 +115,7 @@ def _supplement_sync(case: Case, supplement: dict | None) -> None:
     # has left "supplement"), so only a new request needs writing.
     if supplement is None:
         return
-    requested_at = _moment(supplement["requested_at"])
+    requested_at = moment(supplement["requested_at"])
     if case.supplement_requests.filter(requested_at=requested_at).exists():
         return
     request = SupplementRequest.objects.create(case=case, note=supplement["note"], requested_at=requested_at)
@@ -137,7 +132,7 @@ def case_status_apply(packet) -> None:
         # Filed inside (the demo's cases, say): the external zone holds copies only of the
         # applications it took in itself.
         return
-    moments = {name: _moment(value) for name, value in fields.items() if name.endswith("_at")}
+    moments = {name: moment(value) for name, value in fields.items() if name.endswith("_at")}
     # ``state`` is a protected FSM field: the copy takes the state decided inside, not a transition.
     Case.objects.filter(pk=case.pk).update(
         state=payload["state"],
@@ -157,8 +152,8 @@ def case_status_apply(packet) -> None:
         Pause(
             case=case,
             kind=pause["kind"],
-            started_at=_moment(pause["started_at"]),
-            ended_at=_moment(pause["ended_at"]),
+            started_at=moment(pause["started_at"]),
+            ended_at=moment(pause["ended_at"]),
             days=pause["days"],
             reason=pause["reason"],
         )
@@ -166,7 +161,7 @@ def case_status_apply(packet) -> None:
     )
     _supplement_sync(case, payload["supplement"])
     for entry in payload["timeline"]:
-        trail_append(case=case, actor=None, client_address=None, **{**entry, "at": _moment(entry["at"])})
+        trail_append(case=case, actor=None, client_address=None, **{**entry, "at": moment(entry["at"])})
     # Texted by the internal zone already: outside they are the messages on the citizen's pages.
     Notification.objects.bulk_create(
         Notification(recipient_id=case.applicant_id, case=case, kind=note["kind"], text=note["text"])
