@@ -10,12 +10,14 @@ transaction.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, transition
+
+from portal.fsm import ThreadSafeRefreshMixin
 
 from .constants import Status
 
 
-class PowerItemFlow(FSMModelMixin, models.Model):
+class PowerItemFlow(ThreadSafeRefreshMixin, models.Model):
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
 
     class Meta:

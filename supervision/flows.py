@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from portal.fsm import ThreadSafeRefreshMixin
 from portal.roles import Role
 from portal.selectors import handles_department
 
@@ -27,7 +28,7 @@ def is_department_head(alert, user) -> bool:
     return user.has_role(Role.DEPT_HEAD) and handles_department(user, alert.department_id)
 
 
-class AlertFlow(ConcurrentTransitionMixin, models.Model):
+class AlertFlow(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=A.OPEN, choices=A.choices, protected=True, db_index=True)
 
     class Meta:

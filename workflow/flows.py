@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from portal.fsm import ThreadSafeRefreshMixin
 from portal.roles import Role
 from portal.selectors import handles_department
 
@@ -113,7 +114,7 @@ def may_extend(case) -> bool:
     return not case.pauses.filter(kind="extension").exists()
 
 
-class CaseFlow(ConcurrentTransitionMixin, models.Model):
+class CaseFlow(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=S.SUBMITTED, choices=S.choices, protected=True, db_index=True)
 
     class Meta:

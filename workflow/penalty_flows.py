@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from portal.fsm import ThreadSafeRefreshMixin
 from portal.roles import Role
 from portal.selectors import handles_department
 
@@ -41,7 +42,7 @@ def acting_role(action: str) -> str:
     return ACTION_ROLES.get(action, Role.LAW_ENFORCER)
 
 
-class PenaltyCaseFlow(ConcurrentTransitionMixin, models.Model):
+class PenaltyCaseFlow(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=S.CLUE, choices=S.choices, protected=True, db_index=True)
 
     class Meta:
