@@ -1,6 +1,17 @@
+from urllib.parse import unquote_to_bytes
+
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+
+def chosen_language(request) -> str:
+    """The language the visitor picked with the site's switch, else Simplified Chinese."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    supported = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in supported else settings.LANGUAGE_CODE
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -11,7 +22,54 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _name in settings.LANGUAGES}
-        translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
+        translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# Said before ChosenLanguageMiddleware has run: translated in the visitor's language by _refusal.
+TOO_LARGE = gettext_noop("The request is too large: at most %(size)d MB can be sent at once.")
+NUL_IN_ADDRESS = gettext_noop("The address contains a NUL character: check the link.")
+
+
+def _refusal(request, status: int, message: str, **values) -> HttpResponse:
+    with translation.override(chosen_language(request)):
+        text = gettext(message) % values
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request announcing a body over REQUEST_MAX_BYTES before anything reads it.
+
+    First in the list: Django would otherwise read (and spool to disk) the whole body before a
+    form found the file too large. A body without Content-Length (chunked) is read by Django as
+    empty, so what it announces is all it can send.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            announced = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            announced = 0  # Django reads such a body as empty
+        if announced > settings.REQUEST_MAX_BYTES:
+            return _refusal(request, 413, TOO_LARGE, size=settings.REQUEST_MAX_BYTES // (1024 * 1024))
+        return self.get_response(request)
+
+
+class NulByteMiddleware:
+    """Answers 400 to a NUL byte (%00) in the path or the query string.
+
+    PostgreSQL refuses NUL in text, so one reaching a lookup (a case number, an item code, a
+    search box) was a 500. No URL of the portal has a use for it. Form fields refuse it on their
+    own (Django's CharField has ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+            return _refusal(request, 400, NUL_IN_ADDRESS)
+        return self.get_response(request)

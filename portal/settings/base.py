@@ -38,6 +38,7 @@ env.scheme.update(
     CSRF_TRUSTED_ORIGINS=(list, []),
     VIDEO_RETENTION_DAYS=(int, 30),
     UPLOAD_MAX_MB=(int, 10),
+    REQUEST_MAX_MB=(int, 100),
     MESSAGE_BACKEND=(str, "workflow.messaging.LogBackend"),
     TRACK_RATE=(str, "20/m"),
     PUBLIC_URL=(str, "http://127.0.0.1:8000"),
@@ -85,6 +86,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything can read the body: a request announcing more than REQUEST_MAX_BYTES is a 413.
+    "portal.middleware.RequestSizeLimitMiddleware",
+    "portal.middleware.NulByteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -283,7 +287,12 @@ EXCHANGE_BACKLOG_MAX_AGE = timedelta(minutes=10)
 # Cases (DESIGN.md §4)
 # ------------------------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env("UPLOAD_MAX_MB") * 1024 * 1024
-# Uploads larger than the limit must still reach the form's own check, with its clear message.
+# The largest request body (portal.middleware.RequestSizeLimitMiddleware), refused unread: an
+# application's materials at UPLOAD_MAX_MB each, or a catalogue spreadsheet (50 MB at most), fit.
+# A file over UPLOAD_MAX_MB but under this still reaches the form, which says what is wrong.
+REQUEST_MAX_BYTES = env("REQUEST_MAX_MB") * 1024 * 1024
+# A form's fields without its files (Django holds them in memory); files over the second
+# figure go to a temporary file while they arrive.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MESSAGE_BACKEND = env("MESSAGE_BACKEND")

@@ -1,14 +1,17 @@
 """The http transport: a packet POSTed to the peer's /exchange/packets, over a real loopback server."""
 
 import json
+import os
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from workflow.exchange import services
 from workflow.exchange.models import InboundPacket, InboundState, OutboundPacket
-from workflow.exchange.packets import acks_decode, canonical, request_signature
+from workflow.exchange.packets import Kind, acks_decode, canonical, request_signature
 from workflow.exchange.transports import HttpTransport
 
 from .conftest import withdrawal
@@ -94,3 +97,22 @@ def test_a_peer_that_does_not_answer_leaves_the_packet_for_later():
 
     packet = OutboundPacket.objects.get()
     assert packet.acked_at is None and packet.attempts == 1 and "127.0.0.1:9" in packet.last_error
+
+
+@pytest.mark.django_db
+def test_a_packet_carrying_materials_larger_than_a_form_is_recorded(client, settings):
+    """An application's materials travel in the packet (base64): well over what a form may post."""
+    stored = default_storage.save("results/scan.pdf", ContentFile(b"%PDF-1.4 " + os.urandom(6 * 1024 * 1024)))
+    packet = services.packet_emit(
+        kind=Kind.CASE_REPLY,
+        stream="SP-20261123-000001",
+        payload={"number": "SP-20261123-000001", "opinion": "准予", "documents": []},
+        files=[("扫描件.pdf", stored)],
+    )
+    wire = services._wire(packet)
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < len(wire) < settings.REQUEST_MAX_BYTES
+
+    response = _post(client, wire)
+
+    assert response.status_code == 200
+    assert acks_decode(response.content) == [packet.pk]

@@ -13,11 +13,11 @@ from .models import InboundState
 from .packets import acks_encode, request_signature
 
 
-def _fresh(request) -> bool:
+def _fresh(request, body: bytes) -> bool:
     """Signed by the peer, and sent within the window: an older request is a replay."""
     sent_at = request.headers.get("X-Exchange-Sent-At", "")
     given = request.headers.get("X-Exchange-Signature", "")
-    if not hmac.compare_digest(request_signature(sent_at, request.body), given):
+    if not hmac.compare_digest(request_signature(sent_at, body), given):
         return False
     try:
         moment = datetime.fromisoformat(sent_at)
@@ -30,9 +30,12 @@ def _fresh(request) -> bool:
 @require_POST
 def packets(request):
     """The peer's http transport delivers a packet: recorded (once) and acknowledged, or quarantined."""
-    if not _fresh(request):
+    # Read from the stream, not request.body: a packet carries an application's materials, far
+    # over DATA_UPLOAD_MAX_MEMORY_SIZE (a form's fields); REQUEST_MAX_BYTES bounds it instead.
+    body = request.read()
+    if not _fresh(request, body):
         return JsonResponse({"error": "unsigned, or sent outside the window"}, status=401)
-    inbound = services.packet_receive(request.body)
+    inbound = services.packet_receive(body)
     if inbound.state == InboundState.QUARANTINED:
         return JsonResponse({"error": inbound.reason}, status=400)
     transaction.on_commit(services.ship_soon)
