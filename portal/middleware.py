@@ -59,7 +59,7 @@ class RequestSizeLimitMiddleware:
 
 
 class NulByteMiddleware:
-    """Answers 400 to a NUL byte (%00) in the path or the query string.
+    """Answers 400 to a NUL byte (%00) in the path, the query string or a cookie.
 
     PostgreSQL refuses NUL in text, so one reaching a lookup (a case number, an item code, a
     search box) was a 500. No URL of the portal has a use for it. Form fields refuse it on their
@@ -70,6 +70,12 @@ class NulByteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+        if (
+            "\x00" in request.path
+            or b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", ""))
+            # A session key with NUL failed the session lookup (gunicorn refuses raw NUL in headers,
+            # other servers may not).
+            or any("\x00" in value for value in request.COOKIES.values())
+        ):
             return _refusal(request, 400, NUL_IN_ADDRESS)
         return self.get_response(request)

@@ -65,6 +65,12 @@ def test_a_nul_byte_written_raw_or_in_lower_case_is_refused_too(client):
     assert client.get("/catalogue/x%00y/").status_code == 400
 
 
+def test_a_nul_byte_in_the_session_cookie_is_refused(client, settings, db):
+    client.cookies[settings.SESSION_COOKIE_NAME] = "abcdefgh\x00ijkl"
+
+    assert client.get("/my/").status_code == 400
+
+
 def test_an_address_without_nul_still_works(client, db):
     assert client.get("/catalogue/", {"q": "食品 100%"}).status_code == 200
 
