@@ -2,11 +2,15 @@
 
 Editors see and edit only the items of departments they hold ``portal.edit_catalogue`` for (on
 the department, or globally). Only drafts are editable; a published item opens read-only, and
-the "new version" action gives the draft in which to change it.
+the "new version" action gives the draft in which to change it. The history pages are scoped as
+the change page and read only: django-simple-history's "revert" saved a history row over the
+item, past the department scope, the publication rule and the status's own transitions.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
@@ -102,6 +106,24 @@ class PowerItemAdmin(CatalogueImportAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return editable_items(request.user).select_related("department")
+
+    def _scoped(self, request, object_id) -> None:
+        """The history pages of an item this user may not open are absent, as its change page is."""
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._scoped(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._scoped(request, object_id)
+        if request.method == "POST":
+            raise PermissionDenied(_("A history row is only read; change an item in its draft."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:

@@ -156,3 +156,49 @@ def test_the_history_page_shows_who_changed_the_item(client, editor, sjj):
     html = client.get(f"{CHANGELIST}{item.pk}/history/").content.decode()
 
     assert editor.username in html or editor.name in html
+
+
+# The history pages (django-simple-history): read only, scoped as the change page ----------------
+
+
+def _history_form_url(item) -> str:
+    return f"{CHANGELIST}{item.pk}/history/{item.history.earliest().history_id}/"
+
+
+def test_an_editor_cannot_move_another_departments_item_to_their_own_through_its_history(client, editor, sjj, mzj):
+    other = PowerItemFactory(department=mzj, published=True, name="他部门事项")
+
+    response = client.post(_history_form_url(other), _item_form(sjj, name="改名称"))
+
+    assert response.status_code in (403, 404)
+    other.refresh_from_db()
+    assert (other.department, other.name, other.status) == (mzj, "他部门事项", Status.PUBLISHED)
+    assert client.get(f"{CHANGELIST}{other.pk}/history/").status_code == 404
+    assert client.get(_history_form_url(other)).status_code == 404
+
+
+def test_a_published_item_is_not_edited_in_place_through_its_history(client, editor, sjj):
+    item = PowerItemFactory(department=sjj, published=True, name="原名称")
+
+    page = client.get(_history_form_url(item))
+    response = client.post(_history_form_url(item), _item_form(sjj, name="改名称"))
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert (item.name, item.status, item.history.count()) == ("原名称", Status.PUBLISHED, 1)
+
+
+def test_a_draft_is_not_reverted_to_an_earlier_state_through_its_history(client, editor, sjj):
+    # A revert would also write the row's status back: a draft sent back from review could
+    # return to "in review" without a reviewer.
+    item = PowerItemFactory(department=sjj, name="原名称")
+    item.name = "新名称"
+    item.save()
+
+    response = client.post(_history_form_url(item), _item_form(sjj, name="原名称"))
+
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.name == "新名称"
