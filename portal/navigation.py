@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Role
+from .roles import LICENSING_ROLES, PENALTY_ROLES, Role
 
 EVERYONE = None
 STAFF = "is_staff"
@@ -31,7 +31,7 @@ class NavEntry:
         return user.is_superuser or user.has_role(*self.roles)
 
 
-CASE_HANDLERS = frozenset({Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER, Role.DEPT_HEAD})
+CASE_HANDLERS = frozenset(LICENSING_ROLES)
 # Inspectors watch every department; a department head answers for their own.
 SUPERVISORS = frozenset({Role.INSPECTOR, Role.DEPT_HEAD})
 
@@ -41,7 +41,7 @@ ENTRIES = [
     NavEntry(_("My cases"), "workflow:my_cases", frozenset({Role.CITIZEN})),
     NavEntry(_("Complaints"), "supervision:my_complaints", frozenset({Role.CITIZEN})),
     NavEntry(_("Workbench"), "workflow:workbench", CASE_HANDLERS | {Role.INSPECTOR}),
-    NavEntry(_("Penalty cases"), "workflow:penalties", frozenset({Role.LAW_ENFORCER, Role.DEPT_HEAD, Role.INSPECTOR})),
+    NavEntry(_("Penalty cases"), "workflow:penalties", frozenset({*PENALTY_ROLES, Role.INSPECTOR})),
     NavEntry(_("Supervision"), "supervision:dashboard", SUPERVISORS),
     NavEntry(_("Complaints"), "supervision:complaints", SUPERVISORS),
     NavEntry(_("Ratings"), "supervision:ratings", SUPERVISORS),

@@ -21,6 +21,12 @@ class Role(models.TextChoices):
     LAW_ENFORCER = "law_enforcer", _("Law-enforcement officer")
 
 
+# The posts that handle each kind of case, in the departments they hold ``portal.handle_cases`` on.
+# Belonging to a department is no post: its officer handles no licensing case, its clerks no
+# penalty case, its catalogue administrator neither.
+LICENSING_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER, Role.DEPT_HEAD)
+PENALTY_ROLES = (Role.LAW_ENFORCER, Role.DEPT_HEAD)
+
 CATALOGUE_MODELS = ("poweritem", "step", "material", "discretionstandard")
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -79,6 +80,15 @@ def handled_department_ids(user) -> frozenset[int]:
         departments = get_objects_for_user(user, HANDLE_CASES, klass=Department, accept_global_perms=False)
         user._handled_department_ids = frozenset(departments.values_list("pk", flat=True))
     return user._handled_department_ids
+
+
+def case_department_ids(user, roles: Iterable[str]) -> frozenset[int]:
+    """The departments whose cases of one kind ``user`` handles: their departments if they hold one
+    of ``roles``, the posts that handle that kind (``portal.roles.LICENSING_ROLES``,
+    ``PENALTY_ROLES``); none otherwise."""
+    if not user.is_authenticated or not user.has_role(*roles):
+        return frozenset()
+    return handled_department_ids(user)
 
 
 def handles_department(user, department_id: int) -> bool:

@@ -2,11 +2,17 @@
 
 Editors see and edit only the items of departments they hold ``portal.edit_catalogue`` for (on
 the department, or globally). Only drafts are editable; a published item opens read-only, and
-the "new version" action gives the draft in which to change it.
+the "new version" action gives the draft in which to change it. The history pages are scoped as
+the change page and read only: django-simple-history's "revert" saved a history row over the
+item, past the department scope, the publication rule and the status's own transitions. A history
+row's content comes back as the item's draft instead (``power_item_draft_from_history``).
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
@@ -80,6 +86,7 @@ class PowerItemAdmin(CatalogueImportAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["department"]
     list_per_page = 50
     readonly_fields = ["version", "status", "published_at"]
+    object_history_form_template = "admin/powers/poweritem/history_form.html"
     inlines = [StepInline, MaterialInline, DiscretionStandardInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "category", "department", "version", "status", "published_at"]}),
@@ -102,6 +109,44 @@ class PowerItemAdmin(CatalogueImportAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return editable_items(request.user).select_related("department")
+
+    def _scoped(self, request, object_id) -> None:
+        """The history pages of an item this user may not open are absent, as its change page is."""
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._scoped(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._scoped(request, object_id)
+        if request.method == "POST":
+            return self._draft_from_history(request, object_id, version_id)
+        item = self.get_object(request, unquote(object_id))
+        context = {**(extra_context or {}), "may_draft": can_edit_department(request.user, item.department)}
+        return super().history_form_view(request, object_id, version_id, context)
+
+    def _draft_from_history(self, request, object_id, version_id):
+        """The row's content goes into the item's draft (the posted fields are not read)."""
+        if "_draft_from_history" not in request.POST:
+            raise PermissionDenied(_("A history row is only read; change an item in its draft."))
+        item = self.get_object(request, unquote(object_id))
+        record = get_object_or_404(PowerItem.history, id=item.pk, history_id=version_id)
+        try:
+            draft = services.power_item_draft_from_history(user=request.user, item=item, record=record)
+        except ValidationError as error:
+            self.message_user(request, error.messages[0], messages.ERROR)
+            return redirect(request.path)
+        self.message_user(
+            request,
+            _("Version %(version)s is a draft with the content of this history row.") % {"version": draft.version},
+            messages.SUCCESS,
+        )
+        return redirect("admin:powers_poweritem_change", draft.pk)
+
+    def revert_disabled(self, request, obj=None):
+        return True
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:

@@ -111,6 +111,31 @@ def power_item_new_version(*, user, item: PowerItem) -> PowerItem:
     return draft
 
 
+@transaction.atomic
+def power_item_draft_from_history(*, user, item: PowerItem, record) -> PowerItem:
+    """The item's draft, given the content of ``record``, one of ``item``'s history rows: how an
+    earlier state comes back, never by editing a version in place. The draft is the open one, or
+    the new version ``power_item_new_version`` drafts; its steps, materials and standards stay
+    the draft's. A version in review is refused: it goes back to draft first."""
+    if record.id != item.pk:
+        raise ValidationError(_("This history row belongs to another item."))
+    _require_editor(user, record.department)
+    draft = _locked(power_item_new_version(user=user, item=item))
+    if not draft.is_editable:
+        raise ValidationError(
+            _("Version %(version)s is in review: send it back to draft first.") % {"version": draft.version}
+        )
+    for name in VERSIONED_FIELDS:
+        if name != "code":
+            setattr(draft, name, getattr(record, name))
+    draft.full_clean()
+    draft._change_reason = _("Drafted from the history row of %(date)s") % {
+        "date": timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+    }
+    _save(draft, user)
+    return draft
+
+
 def _fire(item: PowerItem, transition: str, user) -> PowerItem:
     """Fires one transition on the locked row, so two editors never move the same item at once."""
     item = _locked(item)

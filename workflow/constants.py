@@ -2,6 +2,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# The model permission of those who read every department's licensing cases (inspectors).
+VIEW_ALL_CASES = "workflow.view_case"
+
 
 class CaseState(models.TextChoices):
     """The licensing-type case of DESIGN.md §4; the labels are what citizens and clerks read."""

@@ -5,11 +5,10 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import get_objects_for_user
 
-from portal.models import HANDLE_CASES, Department
-from portal.roles import Role
-from portal.selectors import handled_department_ids
+from portal.models import Department
+from portal.roles import LICENSING_ROLES, PENALTY_ROLES, Role
+from portal.selectors import case_department_ids
 from powers.constants import Level
 
 from .constants import (
@@ -18,6 +17,7 @@ from .constants import (
     PENALTY_UNDECIDED_STATES,
     RUNNING_STATES,
     STEP_STATES,
+    VIEW_ALL_CASES,
     CaseState,
     Channel,
     DocumentKind,
@@ -80,18 +80,24 @@ URGENCY = Coalesce("deadline_at", "step_deadline_at", "submitted_at")
 
 
 class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "CaseQuerySet":
-        """The cases this user may see: inspectors all, staff their departments', citizens their own.
-
-        Staff reach a department through django-guardian's ``portal.handle_cases`` on it (held
-        by the department's group); a forbidden case is simply absent, so views answer 404.
+    def handled_by(self, user) -> "CaseQuerySet":
+        """The cases this member of staff reads: inspectors all; the licensing posts (clerk,
+        reviewer, approver, head) their departments' (``portal.handle_cases``); nobody else any.
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.has_perm("workflow.view_case"):
+        if user.has_perm(VIEW_ALL_CASES):
             return self
-        departments = get_objects_for_user(user, HANDLE_CASES, klass=Department, accept_global_perms=False)
-        return self.filter(Q(applicant=user) | Q(department__in=departments))
+        return self.filter(department_id__in=sorted(case_department_ids(user, LICENSING_ROLES)))
+
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The cases this user may see: those they handle (``handled_by``), and their own applications.
+
+        A forbidden case is simply absent, so views answer 404.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.handled_by(user) | self.filter(applicant=user)
 
     def open(self) -> "CaseQuerySet":
         return self.filter(state__in=OPEN_STATES)
@@ -355,12 +361,13 @@ class TrailEntry(models.Model):
 
 class PenaltyCaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "PenaltyCaseQuerySet":
-        """Inspectors see every penalty case; officers and heads their departments' (a 404 otherwise)."""
+        """Inspectors see every penalty case; officers and heads their departments'; nobody else any
+        (a 404)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.has_role(Role.INSPECTOR):
             return self
-        return self.filter(department_id__in=handled_department_ids(user))
+        return self.filter(department_id__in=sorted(case_department_ids(user, PENALTY_ROLES)))
 
     def decided(self) -> "PenaltyCaseQuerySet":
         return self.filter(state__in=PENALTY_DECIDED_STATES)

@@ -43,6 +43,7 @@ env.scheme.update(
     TRACK_RATE=(str, "20/m"),
     PUBLIC_URL=(str, "http://127.0.0.1:8000"),
     CLIENT_ADDRESS_HEADER=(str, "REMOTE_ADDR"),
+    CLIENT_ADDRESS_PROXIES=(list, []),
     EXCHANGE_INTERVAL=(int, 30),
 )
 
@@ -186,6 +187,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind the reverse proxy, REMOTE_ADDR is the proxy's: keyed on it, anyone could lock any citizen out.
+AXES_CLIENT_IP_CALLABLE = "portal.requests.client_address"
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
 
@@ -304,9 +307,11 @@ TRACK_RATE = env("TRACK_RATE")
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "workflow.views.citizen.track_rate_limited"
 # Where the visitor's address is read (portal.requests.client_address): behind a reverse proxy,
-# the header it sets, e.g. HTTP_X_REAL_IP; the trail and the rate limits use the same.
+# the header it sets, e.g. HTTP_X_REAL_IP, believed only from the proxies' addresses when they
+# are listed. The trail, the rate limits and the login lock-out all ask that one function.
 CLIENT_ADDRESS_META = env("CLIENT_ADDRESS_HEADER")
-RATELIMIT_IP_META_KEY = CLIENT_ADDRESS_META
+CLIENT_ADDRESS_PROXIES = env("CLIENT_ADDRESS_PROXIES")
+RATELIMIT_IP_META_KEY = "portal.requests.client_address"
 
 # ------------------------------------------------------------------------------------------
 # Hall cameras (DESIGN.md §6)

@@ -86,3 +86,55 @@ def test_profile_needs_a_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+# Behind the reverse proxy: the lock-out keys on the client's address, not the proxy's ----------
+
+PROXY = "10.0.0.2"
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.CLIENT_ADDRESS_META = "HTTP_X_REAL_IP"
+    settings.CLIENT_ADDRESS_PROXIES = [PROXY]
+
+
+def _login_through_proxy(client, username, password, address):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_REAL_IP=address,
+    )
+
+
+def test_behind_the_proxy_a_lock_out_of_one_client_leaves_the_citizen_free_from_another(client, behind_proxy):
+    citizen = CitizenFactory()
+    for _ in range(5):
+        _login_through_proxy(client, citizen.mobile, "wrong-password", "198.51.100.66")
+
+    assert _login_through_proxy(client, citizen.mobile, PASSWORD, "198.51.100.66").status_code == 429
+    assert _login_through_proxy(client, citizen.mobile, PASSWORD, "203.0.113.9").status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.66"
+
+
+def test_a_client_past_the_proxy_cannot_name_its_own_address(client, behind_proxy):
+    citizen = CitizenFactory()
+    for n in range(5):
+        # Each attempt claims another address; the lock-out keys on the one it comes from.
+        client.post(
+            "/accounts/login/",
+            {"username": citizen.mobile, "password": "wrong-password"},
+            REMOTE_ADDR="192.0.2.50",
+            HTTP_X_REAL_IP=f"203.0.113.{n}",
+        )
+
+    response = client.post(
+        "/accounts/login/",
+        {"username": citizen.mobile, "password": PASSWORD},
+        REMOTE_ADDR="192.0.2.50",
+        HTTP_X_REAL_IP="203.0.113.200",
+    )
+
+    assert response.status_code == 429
+    assert _login_through_proxy(client, citizen.mobile, PASSWORD, "203.0.113.200").status_code == 302

@@ -1,6 +1,7 @@
 import pytest
 from guardian.shortcuts import assign_perm
 
+from powers import services
 from powers.constants import Status
 from powers.models import PowerItem
 from tests.factories import DepartmentFactory, PowerItemFactory, UserFactory
@@ -156,3 +157,94 @@ def test_the_history_page_shows_who_changed_the_item(client, editor, sjj):
     html = client.get(f"{CHANGELIST}{item.pk}/history/").content.decode()
 
     assert editor.username in html or editor.name in html
+
+
+# The history pages (django-simple-history): read only, scoped as the change page ----------------
+
+
+def _history_form_url(item) -> str:
+    return f"{CHANGELIST}{item.pk}/history/{item.history.earliest().history_id}/"
+
+
+def test_an_editor_cannot_move_another_departments_item_to_their_own_through_its_history(client, editor, sjj, mzj):
+    other = PowerItemFactory(department=mzj, published=True, name="他部门事项")
+
+    response = client.post(_history_form_url(other), _item_form(sjj, name="改名称"))
+
+    assert response.status_code in (403, 404)
+    other.refresh_from_db()
+    assert (other.department, other.name, other.status) == (mzj, "他部门事项", Status.PUBLISHED)
+    assert client.get(f"{CHANGELIST}{other.pk}/history/").status_code == 404
+    assert client.get(_history_form_url(other)).status_code == 404
+
+
+def test_a_published_item_is_not_edited_in_place_through_its_history(client, editor, sjj):
+    item = PowerItemFactory(department=sjj, published=True, name="原名称")
+
+    page = client.get(_history_form_url(item))
+    response = client.post(_history_form_url(item), _item_form(sjj, name="改名称"))
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert (item.name, item.status, item.history.count()) == ("原名称", Status.PUBLISHED, 1)
+
+
+def test_a_draft_is_not_reverted_to_an_earlier_state_through_its_history(client, editor, sjj):
+    # A revert would also write the row's status back: a draft sent back from review could
+    # return to "in review" without a reviewer.
+    item = PowerItemFactory(department=sjj, name="原名称")
+    item.name = "新名称"
+    item.save()
+
+    response = client.post(_history_form_url(item), _item_form(sjj, name="原名称"))
+
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.name == "新名称"
+
+
+def _published_after_a_rename(editor, department) -> PowerItem:
+    """An item drafted as 旧名称, renamed 原名称, then published: its earliest history row has the old name."""
+    item = PowerItemFactory(department=department, name="旧名称")
+    item.name = "原名称"
+    item.save()
+    services.power_item_submit(user=editor, item=item)
+    return services.power_item_publish(user=editor, item=item)
+
+
+def test_a_history_row_becomes_a_new_draft_and_the_published_version_stays(client, editor, sjj):
+    item = _published_after_a_rename(editor, sjj)
+
+    page = client.get(_history_form_url(item)).content.decode()
+    response = client.post(_history_form_url(item), {"_draft_from_history": "1"})
+
+    assert 'name="_draft_from_history"' in page and "据此记录起草新版本" in page
+    draft = PowerItem.objects.get(code=item.code, version=2)
+    assert response.status_code == 302 and response["Location"] == f"{CHANGELIST}{draft.pk}/change/"
+    assert (draft.name, draft.status, draft.department) == ("旧名称", Status.DRAFT, sjj)
+    item.refresh_from_db()
+    assert (item.name, item.status) == ("原名称", Status.PUBLISHED)
+
+
+def test_another_departments_history_row_drafts_nothing(client, editor, mzj):
+    publisher = UserFactory(role="catalogue_admin")
+    assign_perm("portal.edit_catalogue", publisher, mzj)
+    other = _published_after_a_rename(publisher, mzj)
+
+    response = client.post(_history_form_url(other), {"_draft_from_history": "1"})
+
+    assert response.status_code == 404
+    assert list(PowerItem.objects.filter(code=other.code).values_list("version", "name")) == [(1, "原名称")]
+
+
+def test_a_version_in_review_takes_no_history_row(client, editor, sjj):
+    item = _published_after_a_rename(editor, sjj)
+    review = services.power_item_submit(user=editor, item=services.power_item_new_version(user=editor, item=item))
+
+    response = client.post(_history_form_url(item), {"_draft_from_history": "1"}, follow=True)
+
+    assert any(message.level_tag == "error" for message in response.context["messages"])
+    review.refresh_from_db()
+    assert (review.name, review.status) == ("原名称", Status.IN_REVIEW)

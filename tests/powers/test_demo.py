@@ -128,3 +128,23 @@ def test_seed_demo_prints_the_department_editor(capsys):
     call_command("seed_demo")
 
     assert "sjj_editor" in capsys.readouterr().out
+
+
+def test_the_department_editor_cannot_take_another_departments_item_through_its_history(seeded, client):
+    # The attack of issue 16: the history form saved another department's published item, moved
+    # to the editor's own department and changed.
+    sjj = Department.objects.get(code="YG-SJJ")
+    other = PowerItem.objects.filter(status=Status.PUBLISHED).exclude(department=sjj).first()
+    before = (other.department_id, other.name, other.status, other.history.count())
+    row = other.history.earliest().history_id
+    client.post("/accounts/login/", {"username": "sjj_editor", "password": DEMO_PASSWORD})
+    kept = ["category", "legal_basis", "conditions", "legal_days", "promised_days", "extension_days", "cleanup_status"]
+    fields = {name: getattr(other, name) for name in kept} | {"name": "被改名称", "department": sjj.pk}
+
+    response = client.post(f"/admin/powers/poweritem/{other.pk}/history/{row}/", fields)
+    drafted = client.post(f"/admin/powers/poweritem/{other.pk}/history/{row}/", {"_draft_from_history": "1"})
+
+    assert (response.status_code, drafted.status_code) == (404, 404)
+    other.refresh_from_db()
+    assert (other.department_id, other.name, other.status, other.history.count()) == before
+    assert PowerItem.objects.filter(code=other.code).count() == 1

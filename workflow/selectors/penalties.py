@@ -8,7 +8,7 @@ from django.db.models import Case as Choose
 from django.db.models import CharField, Count, F, Max, Min, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from portal.roles import Role
+from portal.roles import PENALTY_ROLES, Role
 from powers.constants import Category, Level, Status
 from powers.models import DiscretionStandard, PowerItem
 
@@ -16,7 +16,7 @@ from ..models import PenaltyCase, PublishedPenalty
 
 
 def is_penalty_staff(user) -> bool:
-    return user.is_authenticated and user.has_role(Role.LAW_ENFORCER, Role.DEPT_HEAD, Role.INSPECTOR)
+    return user.is_authenticated and user.has_role(*PENALTY_ROLES, Role.INSPECTOR)
 
 
 def penalty_cases(user, *, state: str = ""):

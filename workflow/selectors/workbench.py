@@ -16,16 +16,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from portal.roles import Role
-from portal.selectors import handled_department_ids
+from portal.roles import LICENSING_ROLES, Role
+from portal.selectors import case_department_ids
 from powers.models import PowerItem
 
 from ..calendar import WorkingCalendar
-from ..constants import APPLICANT_STATES, INTAKE_WORKING_DAYS, CaseState
+from ..constants import APPLICANT_STATES, INTAKE_WORKING_DAYS, VIEW_ALL_CASES, CaseState
 from ..models import URGENCY, Case
-
-# The model permission of those who see every department's cases (inspectors).
-VIEW_ALL_CASES = "workflow.view_case"
 
 # States whose clock stands still while the applicant or a special procedure is awaited.
 PAUSED_STATES = (CaseState.SUPPLEMENT, CaseState.RETURNED, CaseState.SUSPENDED)
@@ -45,26 +42,25 @@ NEAR_SHARE = 0.2
 NEAR_DAYS = 1
 
 
+def _licensing_department_ids(user) -> frozenset[int]:
+    return case_department_ids(user, LICENSING_ROLES)
+
+
 def is_case_staff(user) -> bool:
-    """Whether ``user`` works on cases: handles a department's, or sees all of them."""
+    """Whether ``user`` works on licensing cases: holds a post that handles a department's, or reads all."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.has_perm(VIEW_ALL_CASES) or bool(handled_department_ids(user))
+    return user.has_perm(VIEW_ALL_CASES) or bool(_licensing_department_ids(user))
 
 
 def workbench_cases(user) -> QuerySet[Case]:
-    """The cases the workbench shows ``user``: their departments' (all, for inspectors); none for others.
+    """The cases the workbench shows ``user``: ``Case.objects.handled_by``.
 
-    The department branch of ``Case.objects.visible_to`` alone, its departments (the same
-    guardian query) as a literal list: visible_to's other branch, anybody's own applications,
-    belongs to the citizen's pages, and its OR over the applicant would make the database read
-    every row of the department instead of answering from the ``case_inbox`` index.
+    Not ``visible_to``: its other branch, anybody's own applications, belongs to the citizen's
+    pages, and its OR over the applicant would make the database read every row of the
+    department instead of answering from the ``case_inbox`` index.
     """
-    if not is_case_staff(user):
-        return Case.objects.none()
-    if user.has_perm(VIEW_ALL_CASES):
-        return Case.objects.visible_to(user)
-    return Case.objects.filter(department_id__in=sorted(handled_department_ids(user)))
+    return Case.objects.handled_by(user)
 
 
 def _mine(user) -> Q:
@@ -155,7 +151,7 @@ def inbox_items(user) -> list[tuple[str, str]]:
     """(code, name) of the items in force that ``user``'s inbox may be filtered by."""
     items = PowerItem.objects.published()
     if not user.has_perm(VIEW_ALL_CASES):
-        items = items.filter(department_id__in=sorted(handled_department_ids(user)))
+        items = items.filter(department_id__in=sorted(_licensing_department_ids(user)))
     return list(items.order_by("name", "code").values_list("code", "name"))
 
 
