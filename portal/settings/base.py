@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_htmx",
+    "csp",
     "pgtrigger",
     "django_celery_beat",
     "simple_history",
@@ -87,6 +89,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session, CSRF and message middleware, to see the cookies they set; it reads
+    # request.user on the way out, when authentication has run. Static files never reach it.
+    "portal.middleware.PersonalDataNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Turns django-ratelimit's refusal into RATELIMIT_VIEW's answer (a 429 page).
@@ -184,6 +191,35 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
+
+# ------------------------------------------------------------------------------------------
+# Browser security headers. HTTPS-only ones (HSTS, the redirect) are in production.py: the
+# embedded run serves plain HTTP.
+# ------------------------------------------------------------------------------------------
+# Every script and stylesheet is a file under static/ (no inline code, no inline style), so an
+# injected <script> or onclick=… never runs. Data for scripts travels in json_script blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap's CSS draws its small icons (menu toggler, select arrow) as data: images.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The browser features no page of the portal uses (portal.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), usb=()"
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # ------------------------------------------------------------------------------------------
 # Internationalisation: Simplified Chinese first, English available
