@@ -66,8 +66,6 @@ def _walk(client, start: list[str]):
         if response.get("Content-Type", "").startswith("text/html"):
             page = response.content.decode()
             queue.extend(html.unescape(link).split("#")[0] for link in LINK.findall(page))
-        else:
-            response.close()
 
 
 @pytest.fixture
