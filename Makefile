@@ -3,20 +3,21 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run run-zones test lint messages clean
+.PHONY: run run-zones test lint lock messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.run-installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# The lock files pin every package with its hashes (`make lock` writes them): pip refuses anything else.
+$(VENV)/.run-installed: requirements.txt requirements-run.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt -r requirements-run.txt
 	touch $@
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(VENV)/.run-installed $@
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	touch $@
 
 ## run: the whole system on this machine: SQLite and a filesystem broker under var/, web + worker + beat
 run: $(VENV)/.run-installed
@@ -46,6 +47,14 @@ test: $(VENV)/.dev-installed lint
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## lock: after editing a requirements*.in file, compile the lock files with every dependency and its hashes
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+lock: $(VENV)/.dev-installed
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) --output-file requirements-run.txt requirements-run.in
 
 ## messages: refresh the translation catalogue after changing strings (needs GNU gettext)
 messages: $(VENV)/.dev-installed

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_htmx",
+    "csp",
     "pgtrigger",
     "django_celery_beat",
     "simple_history",
@@ -92,6 +94,9 @@ MIDDLEWARE = [
     "portal.middleware.NulByteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session, CSRF and message middleware, to see the cookies they set; it reads
+    # request.user on the way out, when authentication has run. Static files never reach it.
+    "portal.middleware.PersonalDataNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Turns django-ratelimit's refusal into RATELIMIT_VIEW's answer (a 429 page).
@@ -191,6 +198,35 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "portal.requests.client_address"
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
+
+# ------------------------------------------------------------------------------------------
+# Browser security headers. HTTPS-only ones (HSTS, the redirect) are in production.py: the
+# embedded run serves plain HTTP.
+# ------------------------------------------------------------------------------------------
+# Every script and stylesheet is a file under static/ (no inline code, no inline style), so an
+# injected <script> or onclick=… never runs. Data for scripts travels in json_script blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap's CSS draws its small icons (menu toggler, select arrow) as data: images.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The browser features no page of the portal uses (portal.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), usb=()"
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # ------------------------------------------------------------------------------------------
 # Internationalisation: Simplified Chinese first, English available
@@ -304,7 +340,9 @@ PUBLIC_URL = env("PUBLIC_URL")
 TRACK_RATE = env("TRACK_RATE")
 # django-ratelimit counts in the default cache. Without REDIS_URL that is this process's memory,
 # which is right for the embedded run's single web process; production sets REDIS_URL.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+# django-ratelimit's W001 only knows django-redis by name; Django's own RedisCache counts with an
+# atomic INCR just the same.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "workflow.views.citizen.track_rate_limited"
 # Where the visitor's address is read (portal.requests.client_address): behind a reverse proxy,
 # the header it sets, e.g. HTTP_X_REAL_IP, believed only from the proxies' addresses when they

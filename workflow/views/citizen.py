@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_fsm import can_proceed, has_transition_perm
 from django_ratelimit.decorators import ratelimit
@@ -247,6 +248,8 @@ def track_rate_limited(request, exception):
     return render(request, "workflow/citizen/track_limited.html", status=429)
 
 
+# A found case's timeline is personal, although nobody signed in to see it.
+@cache_control(private=True, no_store=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate=_track_rate, block=True)
 def track(request):

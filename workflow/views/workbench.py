@@ -8,6 +8,8 @@ the services check it again with the row locked, so a page that is out of date a
 import logging
 from functools import partial
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -151,6 +153,7 @@ def transition(request, number: str, action: str):
 @require_safe
 @login_required
 @xframe_options_sameorigin  # the case page previews PDFs in a frame
+@csp_replace({"frame-ancestors": [SELF]})
 def attachment(request, number: str, attachment_id: int):
     case = _case_or_404(request.user, number)
     found = get_object_or_404(case.attachments.all(), pk=attachment_id)
