@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
+from portal.exports import restore
 from portal.roles import Role
 
 from ..constants import Category, CleanupStatus, Level
@@ -172,13 +173,16 @@ def format_amount(amount: Decimal) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell as text: numbers without a needless ".0", then as ``normal_text``."""
+    """A cell as text: numbers without a needless ".0", text without the quote the export puts in
+    front of a formula character (``portal.exports.restore``), then as ``normal_text``."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, str):
+        value = restore(value)
     return normal_text(str(value))
 
 

@@ -4,7 +4,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
@@ -12,6 +12,8 @@ from xml.etree.ElementTree import ParseError
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+
+from portal.text import UNSAFE_CHARACTERS, unsafe_characters
 
 from .errors import CatalogueRejected, RowError
 from .format import cell_text
@@ -38,6 +40,9 @@ _XLSX_FAILURES = (
 class Table:
     headers: list[str]  # as written in the file's first row
     rows: list[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells as text)
+    # (row number, column index) -> the unsafe characters (portal.text) taken out of that cell;
+    # validation reports them for the columns it reads, a column of the clerk's own is ignored.
+    unsafe: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
 
 def looks_like_catalogue_file(head: bytes) -> bool:
@@ -96,12 +101,17 @@ def _csv_table(data: bytes) -> Table:
 
 def _table(rows: Iterable[Iterable]) -> Table:
     rows = iter(rows)
-    headers = [cell_text(value) for value in next(rows, ())]
+    headers = [UNSAFE_CHARACTERS.sub("", cell_text(value)) for value in next(rows, ())]
     if not any(headers):
         raise _rejected(_("The first row must hold the column headers."), "empty")
     table = Table(headers=headers, rows=[])
     for number, values in enumerate(rows, start=2):
         cells = [cell_text(value) for value in values]
+        for at, text in enumerate(cells):
+            if UNSAFE_CHARACTERS.search(text):
+                # Taken out here, so that no later check, message or query meets them.
+                table.unsafe[number, at] = unsafe_characters(text)
+                cells[at] = UNSAFE_CHARACTERS.sub("", text)
         if any(cells):
             table.rows.append((number, cells + [""] * (len(headers) - len(cells))))
     return table

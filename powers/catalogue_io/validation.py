@@ -94,6 +94,18 @@ class RowErrors:
         self.bad.add(name)
         self.errors.append(RowError(row=self.row, column=self.catalogue.column(name), message=message, code=code))
 
+    def add_unsafe(self, table: Table, positions: dict[str, int]) -> None:
+        """An error for each cell the row reads that held unsafe characters (see reading.Table)."""
+        for name, at in positions.items():
+            found = table.unsafe.get((self.row, at))
+            if found:
+                message = _(
+                    "The cell holds invisible control characters (%(characters)s) that have no place in a "
+                    "catalogue; they often come from copying out of another system. Delete them and type "
+                    "the text again."
+                )
+                self.add(name, message % {"characters": ", ".join(found)}, "control_character")
+
     def add_model_errors(self, error: ValidationError, column: str, line: int | None = None) -> None:
         for name, problems in error.error_dict.items():
             for problem in problems:
@@ -110,6 +122,7 @@ def parse_standard(table: Table, progress: Progress | None = None) -> Catalogue:
     first_rows: dict[str, int] = {}
     for done, (number, cells) in enumerate(table.rows, start=1):
         record, errors = _parse_row(catalogue, number, {name: cells[at] for name, at in positions.items()})
+        errors.add_unsafe(table, positions)
         if record.code in first_rows:
             errors.add(
                 "code",
