@@ -5,11 +5,17 @@ As in test_catalogue_io.py, errors are asserted by row, column and code, never b
 
 import csv
 import io
+import re
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from powers.catalogue_io import catalogue_export, catalogue_import
+from powers.catalogue_io import CatalogueRejected, catalogue_export, catalogue_import
+from powers.catalogue_io.reading import MAX_EXPANDED_BYTES
 from powers.models import PowerItem
 from tests.factories import PowerItemFactory
 from tests.powers.test_catalogue_io import (
@@ -154,3 +160,117 @@ def test_a_quote_typed_before_ordinary_text_is_kept_on_import(tmp_path, editor, 
 
     item = PowerItem.objects.published().get(code=CODE)
     assert (item.conditions, item.name) == ("'有场所", "=中文名")
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+
+def _with_sheet(path: Path, write_sheet) -> Path:
+    """The workbook at ``path`` with its first sheet's XML replaced by what ``write_sheet`` writes."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for name, content in parts.items():
+            if name == "xl/worksheets/sheet1.xml":
+                with target.open(name, "w", force_zip64=True) as stream:
+                    write_sheet(stream)
+            else:
+                target.writestr(name, content)
+    return path
+
+
+def _measured(function):
+    """What ``function`` raised, how long it took and the peak of Python memory it allocated."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(CatalogueRejected) as refusal:
+            function()
+        return refusal.value.errors, time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.django_db
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, editor, department):
+    def sheet(stream):
+        stream.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+        chunk = b"<row><c t='inlineStr'><is><t>" + b"A" * 1000 + b"</t></is></c></row>"
+        for _ in range(300_000):  # 300 MB of XML, a few hundred KB zipped
+            stream.write(chunk)
+        stream.write(b"</sheetData></worksheet>")
+
+    path = _with_sheet(write_xlsx(tmp_path / "c.xlsx", [item_row()]), sheet)
+    assert path.stat().st_size < 2_000_000
+
+    errors, seconds, peak = _measured(lambda: catalogue_import(source=path, user=editor, dry_run=True))
+
+    assert where(errors) == {(None, "", "too_large")}
+    assert seconds < 5 and peak < 20_000_000
+
+
+@pytest.mark.django_db
+def test_a_sheet_claiming_a_million_rows_is_read_quickly_and_trailing_blank_rows_are_ignored(
+    tmp_path, editor, department
+):
+    path = write_xlsx(tmp_path / "c.xlsx", [item_row()])
+    with zipfile.ZipFile(path) as source:
+        xml = source.read("xl/worksheets/sheet1.xml")
+    head, rest = xml.split(b"<sheetData>")
+    head = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', head)
+    rows, tail = rest.split(b"</sheetData>")
+
+    def sheet(stream):
+        stream.write(head + b"<sheetData>" + rows)
+        for number in range(3, 200_003):
+            stream.write(b'<row r="%d"/>' % number)
+        stream.write(b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t></t></is></c></row>')
+        stream.write(b"</sheetData>" + tail)
+
+    started = time.monotonic()
+    summary = catalogue_import(source=_with_sheet(path, sheet), user=editor, dry_run=True)
+
+    assert (summary.rows, summary.created) == (1, 1)
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.django_db
+def test_an_item_row_past_the_row_limit_is_refused_with_its_row(tmp_path, editor, department):
+    path = write_xlsx(tmp_path / "c.xlsx", [item_row()])
+    workbook = load_workbook(path)
+    workbook.active["A1048576"] = "XK-FAR-AWAY"
+    workbook.save(path)
+
+    errors, seconds, peak = _measured(lambda: catalogue_import(source=path, user=editor, dry_run=True))
+
+    assert where(errors) == {(1048576, "", "too_many_rows")}
+    assert seconds < 30 and peak < 50_000_000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", [write_csv, write_xlsx])
+def test_a_cell_of_40000_characters_is_refused_with_its_row_and_column(tmp_path, editor, department, write):
+    path = write(tmp_path / f"c.{write.__name__[-4:]}", [item_row(), item_row("XK-2", conditions="长" * 40_000)])
+
+    errors = rejected(path, editor, dry_run=True)
+
+    assert where(errors) == {(3, CHINESE["conditions"], "cell_too_long")}
+
+
+@pytest.mark.django_db
+def test_a_row_wider_than_the_column_limit_is_refused(tmp_path, editor, department):
+    path = write_xlsx(tmp_path / "c.xlsx", [item_row()])
+    workbook = load_workbook(path)
+    workbook.active["XFD2"] = "备注"
+    workbook.save(path)
+
+    assert where(rejected(path, editor)) == {(2, "", "too_many_columns")}
+
+
+@pytest.mark.django_db
+def test_a_csv_file_over_the_size_limit_is_refused_without_being_read_whole(tmp_path, editor, department):
+    path = write_csv(tmp_path / "c.csv", [item_row()])
+    with open(path, "ab") as stream:
+        stream.write(b"\r\n" * (MAX_EXPANDED_BYTES // 2 + 1))
+
+    assert where(rejected(path, editor)) == {(None, "", "too_large")}
