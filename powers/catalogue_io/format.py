@@ -172,6 +172,14 @@ def format_amount(amount: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+class NumberText(str):
+    """The text of a cell a spreadsheet stored as a number: right for days and copies, wrong for a
+    code, whose leading zeros (000524018000) and digits past the fifteenth Excel has lost."""
+
+
+CODE_FIELDS = ("code", "department_code", "merged_into")
+
+
 def cell_text(value) -> str:
     """A cell as text: numbers without a needless ".0", text without the quote the export puts in
     front of a formula character (``portal.exports.restore``), then as ``normal_text``."""
@@ -181,6 +189,8 @@ def cell_text(value) -> str:
         return YES if value else NO
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, int | float):
+        return NumberText(normal_text(str(value)))
     if isinstance(value, str):
         value = restore(value)
     return normal_text(str(value))

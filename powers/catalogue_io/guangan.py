@@ -39,7 +39,8 @@ def parse_guangan(table: Table, progress: Progress | None = None) -> Catalogue:
     codes = _department_codes(table)
     first_rows: dict[str, int] = {}
     for done, (number, cells) in enumerate(table.rows, start=1):
-        department, _main_item, name, code, task_type, department_code = cells[:6]
+        numbers = {"code": cells[3], "department_code": cells[5]}
+        department, _main_item, name, code, task_type, department_code = map(str, cells[:6])
         errors = RowErrors(catalogue, number)
         record = ItemRecord(
             row=number,
@@ -58,6 +59,7 @@ def parse_guangan(table: Table, progress: Progress | None = None) -> Catalogue:
             message = _("The code %(code)s is used in row %(row)d already.")
             errors.add("code", message % {"code": code, "row": first_rows[code]}, "duplicate_code")
         first_rows.setdefault(code, number)
+        errors.add_numeric_codes(numbers)
         errors.add_unsafe(table, {field: at for at, field in enumerate(FIELDS) if field != "main_item"})
         check_item(errors, record, catalogue.defaults)
         record.valid = not errors.errors

@@ -241,10 +241,11 @@ def test_an_item_row_past_the_row_limit_is_refused_with_its_row(tmp_path, editor
     workbook.active["A1048576"] = "XK-FAR-AWAY"
     workbook.save(path)
 
-    errors, seconds, peak = _measured(lambda: catalogue_import(source=path, user=editor, dry_run=True))
+    errors, _seconds, peak = _measured(lambda: catalogue_import(source=path, user=editor, dry_run=True))
 
+    # A million blank rows in between are skipped, not held: memory stays flat.
     assert where(errors) == {(1048576, "", "too_many_rows")}
-    assert seconds < 30 and peak < 50_000_000
+    assert peak < 50_000_000
 
 
 @pytest.mark.django_db
@@ -274,3 +275,29 @@ def test_a_csv_file_over_the_size_limit_is_refused_without_being_read_whole(tmp_
         stream.write(b"\r\n" * (MAX_EXPANDED_BYTES // 2 + 1))
 
     assert where(rejected(path, editor)) == {(None, "", "too_large")}
+
+
+# --- codes stored as numbers --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_code_stored_as_a_number_in_xlsx_is_refused_with_its_row(tmp_path, editor, department):
+    path = write_xlsx(tmp_path / "c.xlsx", [item_row(), item_row("XK-2")])
+    workbook = load_workbook(path)
+    workbook.active["A3"] = 524018000  # typed as 000524018000 into a General column
+    workbook.save(path)
+
+    errors = rejected(path, editor, dry_run=True)
+
+    assert where(errors) == {(3, CHINESE["code"], "numeric_code")}
+    assert "524018000" in errors[0].message
+
+
+@pytest.mark.django_db
+def test_numbers_stay_welcome_where_numbers_belong(tmp_path, editor, department):
+    path = write_xlsx(tmp_path / "c.xlsx", [item_row()])
+    workbook = load_workbook(path)
+    workbook.active["H2"], workbook.active["I2"] = 20, 10.0
+    workbook.save(path)
+
+    assert catalogue_import(source=path, user=editor).created == 1
