@@ -4,15 +4,21 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
-from .validators import validate_id_number, validate_mobile
+from .validators import validate_id_number, validate_mobile, validate_plain_text
 
 
 class StyledFormMixin:
-    """Gives each widget the Bootstrap class its kind needs; templates/includes/field.html lays it out."""
+    """Gives each widget the Bootstrap class its kind needs; templates/includes/field.html lays it out.
+
+    Every form of the portal's pages is one of these, so it is also where every text field refuses
+    control and bidirectional characters (``validate_plain_text``): no form can forget it.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+                field.validators.append(validate_plain_text)
             if isinstance(field.widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(field.widget, forms.Select):

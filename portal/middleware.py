@@ -6,6 +6,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from .text import UNSAFE_CHARACTERS
+
 
 def chosen_language(request) -> str:
     """The language the visitor picked with the site's switch, else Simplified Chinese."""
@@ -112,4 +114,25 @@ class PersonalDataNoStoreMiddleware:
         own_cookies = set(response.cookies) - {settings.CSRF_COOKIE_NAME}
         if (user is not None and user.is_authenticated) or own_cookies:
             response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class UnsafeTextMiddleware:
+    """Shows stored control and bidirectional characters (portal.text) as U+FFFD on every page.
+
+    Input refuses them, but names stored before, or arriving through the exchange or an old
+    import, would otherwise reach a clerk's screen raw: U+202E makes "invoice\u202egpj.exe" read
+    as "invoiceexe.jpg". One pass over each HTML page covers every template, the admin's too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        text = response.content.decode(response.charset, errors="replace")
+        if UNSAFE_CHARACTERS.search(text):
+            response.content = UNSAFE_CHARACTERS.sub("\ufffd", text).encode(response.charset)
         return response

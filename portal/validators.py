@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .text import unsafe_characters
+
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
 # GB 11643-1999: weights of the first 17 digits and the check character for each remainder.
@@ -46,4 +48,18 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(
             _("This identity card number fails its check digit; please check it for a typing error."),
             code="invalid_id_checksum",
+        )
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse control characters and bidirectional controls (see portal.text) in typed text."""
+    found = unsafe_characters(value)
+    if found:
+        raise ValidationError(
+            _(
+                "The text holds invisible control characters (%(characters)s), which can make it display "
+                "differently from what it says. Delete them and type the text again."
+            ),
+            code="unsafe_characters",
+            params={"characters": ", ".join(found)},
         )

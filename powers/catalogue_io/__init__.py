@@ -5,16 +5,18 @@ validation.py  the table as checked item records, every error collected (no data
 guangan.py     the same for the Guang'an district list
 applying.py    the service that writes the records: one transaction, all or nothing
 importing.py   the three together, as commands, tasks and tests call them
-writing.py     the published catalogue as a file in the same format
+writing.py     the published catalogue as a file in the same format (through portal.exports)
 jobs.py        imports started from the admin and run by a worker
 """
+
+from portal.exports import CONTENT_TYPES, CSV, FORMATS, XLSX
 
 from .applying import ImportSummary, catalogue_apply
 from .errors import CatalogueRejected, RowError
 from .importing import catalogue_import, catalogue_read
 from .jobs import import_job_create, import_job_run
 from .reading import looks_like_catalogue_file
-from .writing import CONTENT_TYPES, CSV, FORMATS, XLSX, catalogue_export, format_of, write_table
+from .writing import catalogue_export, format_of
 
 __all__ = [
     "CONTENT_TYPES",
@@ -32,5 +34,4 @@ __all__ = [
     "import_job_create",
     "import_job_run",
     "looks_like_catalogue_file",
-    "write_table",
 ]

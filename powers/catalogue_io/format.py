@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
+from portal.exports import restore
 from portal.roles import Role
 
 from ..constants import Category, CleanupStatus, Level
@@ -171,14 +172,27 @@ def format_amount(amount: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+class NumberText(str):
+    """The text of a cell a spreadsheet stored as a number: right for days and copies, wrong for a
+    code, whose leading zeros (000524018000) and digits past the fifteenth Excel has lost."""
+
+
+CODE_FIELDS = ("code", "department_code", "merged_into")
+
+
 def cell_text(value) -> str:
-    """A cell as text: numbers without a needless ".0", then as ``normal_text``."""
+    """A cell as text: numbers without a needless ".0", text without the quote the export puts in
+    front of a formula character (``portal.exports.restore``), then as ``normal_text``."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, int | float):
+        return NumberText(normal_text(str(value)))
+    if isinstance(value, str):
+        value = restore(value)
     return normal_text(str(value))
 
 

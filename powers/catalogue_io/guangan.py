@@ -14,6 +14,7 @@ from .reading import Table
 from .validation import NEW_ITEM_DEFAULTS, Catalogue, ItemRecord, Progress, RowErrors, check_item, report
 
 HEADER = ("department", "main_item", "name", "item_code", "task_type", "dept_code")
+FIELDS = ("department_name", "main_item", "name", "code", "category", "department_code")
 
 # The province's task types (事项类型) as catalogue categories.
 TASK_TYPES = {"1": "XK", "5": "JF", "7": "QR", "8": "JL", "9": "CJ", "10": "QT", "20": "GG"}
@@ -33,14 +34,13 @@ def is_guangan(table: Table) -> bool:
 
 
 def parse_guangan(table: Table, progress: Progress | None = None) -> Catalogue:
-    headers = dict(
-        zip(("department_name", "main_item", "name", "code", "category", "department_code"), HEADER, strict=True)
-    )
+    headers = dict(zip(FIELDS, HEADER, strict=True))
     catalogue = Catalogue(records=[], headers=headers, defaults=PLACEHOLDERS, creates_departments=True)
     codes = _department_codes(table)
     first_rows: dict[str, int] = {}
     for done, (number, cells) in enumerate(table.rows, start=1):
-        department, _main_item, name, code, task_type, department_code = cells[:6]
+        numbers = {"code": cells[3], "department_code": cells[5]}
+        department, _main_item, name, code, task_type, department_code = map(str, cells[:6])
         errors = RowErrors(catalogue, number)
         record = ItemRecord(
             row=number,
@@ -59,6 +59,8 @@ def parse_guangan(table: Table, progress: Progress | None = None) -> Catalogue:
             message = _("The code %(code)s is used in row %(row)d already.")
             errors.add("code", message % {"code": code, "row": first_rows[code]}, "duplicate_code")
         first_rows.setdefault(code, number)
+        errors.add_numeric_codes(numbers)
+        errors.add_unsafe(table, {field: at for at, field in enumerate(FIELDS) if field != "main_item"})
         check_item(errors, record, catalogue.defaults)
         record.valid = not errors.errors
         catalogue.records.append(record)

@@ -17,6 +17,7 @@ from .errors import CatalogueRejected, RowError
 from .format import (
     CATEGORIES,
     CLEANUP_STATUSES,
+    CODE_FIELDS,
     COLUMN_BY_FIELD,
     COLUMNS,
     DAY_FIELDS,
@@ -25,6 +26,7 @@ from .format import (
     LEVELS,
     ROLES,
     TEXT_FIELDS,
+    NumberText,
     cell_entries,
     header_key,
     parse_amount,
@@ -94,6 +96,28 @@ class RowErrors:
         self.bad.add(name)
         self.errors.append(RowError(row=self.row, column=self.catalogue.column(name), message=message, code=code))
 
+    def add_unsafe(self, table: Table, positions: dict[str, int]) -> None:
+        """An error for each cell the row reads that held unsafe characters (see reading.Table)."""
+        for name, at in positions.items():
+            found = table.unsafe.get((self.row, at))
+            if found:
+                message = _(
+                    "The cell holds invisible control characters (%(characters)s) that have no place in a "
+                    "catalogue; they often come from copying out of another system. Delete them and type "
+                    "the text again."
+                )
+                self.add(name, message % {"characters": ", ".join(found)}, "control_character")
+
+    def add_numeric_codes(self, cells: dict[str, str]) -> None:
+        """A code a spreadsheet stored as a number is refused: its leading zeros are gone already."""
+        for name in CODE_FIELDS:
+            if isinstance(cells.get(name), NumberText):
+                message = _(
+                    "The code %(value)s is stored as a number, which loses leading zeros and long digits. "
+                    "Format the column as Text (文本) in Excel, type the codes again, and import the file."
+                )
+                self.add(name, message % {"value": cells[name]}, "numeric_code")
+
     def add_model_errors(self, error: ValidationError, column: str, line: int | None = None) -> None:
         for name, problems in error.error_dict.items():
             for problem in problems:
@@ -109,7 +133,11 @@ def parse_standard(table: Table, progress: Progress | None = None) -> Catalogue:
     catalogue = Catalogue(records=[], headers=headers, defaults=NEW_ITEM_DEFAULTS)
     first_rows: dict[str, int] = {}
     for done, (number, cells) in enumerate(table.rows, start=1):
-        record, errors = _parse_row(catalogue, number, {name: cells[at] for name, at in positions.items()})
+        given = {name: cells[at] for name, at in positions.items()}
+        # Plain str from here on: a NumberText has said what it had to, and goes no further.
+        record, errors = _parse_row(catalogue, number, {name: str(text) for name, text in given.items()})
+        errors.add_unsafe(table, positions)
+        errors.add_numeric_codes(given)
         if record.code in first_rows:
             errors.add(
                 "code",

@@ -1,8 +1,6 @@
 """Case statistics (internal): inspectors read every department's, a department head their own;
 the same figures, with the same filters, export to CSV (UTF-8 with a BOM, for Excel) and XLSX."""
 
-import csv
-import io
 from urllib.parse import urlencode
 
 from django import forms
@@ -13,20 +11,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from portal.exports import CONTENT_TYPES, Sheet, table_bytes
 from portal.models import Department
 
 from ..selectors import stats as selectors
 
-CSV, XLSX = "csv", "xlsx"
-CONTENT_TYPES = {
-    CSV: "text/csv; charset=utf-8",
-    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-SHEET_TITLE = "办件统计"
+SHEET = Sheet(title="办件统计", widths=[8, 24, 40, 24, 10, 10, 10, 14, 16, 20])
 # The page lists the busiest items; the export has them all.
 ITEMS_SHOWN = 50
 
@@ -139,7 +130,7 @@ def export(request, fmt: str):
         messages = [message for errors in form.errors.values() for message in errors]
         return HttpResponse(" ".join(messages), status=400, content_type="text/plain; charset=utf-8")
     rows = selectors.statistics_rows(_statistics(form, scope))
-    content = _csv(selectors.EXPORT_HEADER, rows) if fmt == CSV else _xlsx(selectors.EXPORT_HEADER, rows)
+    content = table_bytes(selectors.EXPORT_HEADER, rows, fmt=fmt, sheet=SHEET)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{_file_name(form)}.{fmt}"'
     return response
@@ -154,52 +145,3 @@ def _file_name(form: StatsFilterForm) -> str:
         parts.append(f"{data['date_from'] or ''}--{data['date_to'] or ''}")
     # Codes are letters, digits and dashes, but the name goes into a header: keep it plain ASCII.
     return "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "_" for char in "_".join(parts))
-
-
-# Writing the files -------------------------------------------------------------------------------
-
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _csv(header: list[str], rows) -> bytes:
-    stream = io.StringIO()
-    writer = csv.writer(stream)  # CRLF line ends, as Excel writes them
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else _csv_text(value) for value in row])
-    return stream.getvalue().encode("utf-8-sig")
-
-
-def _csv_text(value):
-    # Excel runs a cell that starts like a formula: a name from the catalogue must stay text.
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _xlsx(header: list[str], rows) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJ", (8, 24, 40, 24, 10, 10, 10, 14, 16, 20), strict=True):
-        sheet.column_dimensions[letter].width = width
-    titles = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        titles.append(cell)
-    sheet.append(titles)
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    target = io.BytesIO()
-    workbook.save(target)
-    return target.getvalue()
-
-
-def _xlsx_cell(sheet, value):
-    # openpyxl takes a string starting with "=" for a formula; text must stay text.
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value

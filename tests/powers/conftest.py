@@ -15,3 +15,8 @@ def editor(department):
     user = UserFactory(role="catalogue_admin")
     assign_perm("portal.edit_catalogue", user, department)
     return user
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(username="root", is_superuser=True, is_staff=True)

@@ -90,11 +90,6 @@ def where(errors) -> set[tuple]:
     return {(error.row, error.column, error.code) for error in errors}
 
 
-@pytest.fixture
-def superuser():
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
-
-
 def published(code: str = CODE) -> PowerItem:
     return PowerItem.objects.published().get(code=code)
 

@@ -97,6 +97,24 @@ def test_a_citizen_complains_about_their_case_and_it_goes_to_the_cases_departmen
     assert complaint.due_at == DUE
 
 
+def test_a_complaint_naming_its_complainant_with_a_bidi_override_is_refused(client, citizen, case):
+    client.force_login(citizen)
+    response = client.post(
+        new_url(),
+        {
+            "about": "case",
+            "case": case.number,
+            "content": "受理后十天无人联系。\u202e",
+            "complainant_name": "王小明\u202egpj.exe",
+            "complainant_mobile": citizen.mobile,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode().count("不可见的控制字符") == 2
+    assert not Complaint.objects.exists()
+
+
 def test_the_complaint_form_offers_only_the_citizens_own_cases(client, citizen, case, item):
     other = CitizenFactory()
     client.force_login(citizen)
