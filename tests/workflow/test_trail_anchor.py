@@ -10,8 +10,10 @@ import json
 import re
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -276,3 +278,38 @@ def test_a_zone_cannot_send_a_checkpoint_of_the_other_zones_trail(zone, sealed):
 def test_an_empty_trail_gets_no_checkpoint_and_verifies(db):
     assert trail_checkpoint_make() is None
     assert _verify() == "trail intact: 0 entries\n"
+
+
+def _documented_grants(role: str) -> str:
+    """The application role's grants as docs/deployment.md gives them to the operator."""
+    text = (Path(settings.BASE_DIR) / "docs" / "deployment.md").read_text(encoding="utf-8")
+    section = text[text.index("## Database roles and the trail") :]
+    return re.search(r"```sql\n(.*?)```", section, flags=re.DOTALL)[1].replace("portal_app", role)
+
+
+@postgresql_only
+def test_the_documented_application_role_handles_cases_but_cannot_get_round_the_trigger(file_case, staff):
+    role = "portal_app_trail_test"  # created and dropped within this test's transaction
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(_documented_grants(role))
+        cursor.execute(f"SET ROLE {role}")
+        try:
+            case = file_case()
+            services.case_accept(case=case, user=staff["window_clerk"], opinion="材料齐全，予以受理")
+            assert trail_checkpoint_make().seq == 2
+            attempts = [
+                "UPDATE workflow_trailentry SET opinion = '改写'",
+                "DELETE FROM workflow_trailcheckpoint",
+                "TRUNCATE workflow_trailentry",
+                "ALTER TABLE workflow_trailentry DISABLE TRIGGER trail_append_only",
+                "DROP TRIGGER trail_append_only ON workflow_trailentry",
+                "SET session_replication_role = replica",
+            ]
+            for statement in attempts:
+                with pytest.raises(DatabaseError, match="permission denied|must be owner"), transaction.atomic():
+                    cursor.execute(statement)
+        finally:
+            cursor.execute("RESET ROLE")
+
+    assert _verify() == "trail intact: 2 entries\n"
