@@ -173,6 +173,23 @@ def test_a_checkpoint_forged_without_the_key_is_refused(sealed):
     assert _verify().startswith("broken: trail broken at entry #11: the checkpoint of")
 
 
+def test_a_forged_checkpoint_does_not_stop_the_next_genuine_one(sealed):
+    forged = {"zone": "single", "seq": 50, "count": 50, "head": "f" * 64, "signature": "0" * 64}
+    TrailCheckpoint.objects.create(**forged, made_at=sealed.made_at)
+
+    assert trail_checkpoint_make().seq == 11
+
+
+def test_an_entry_added_by_hand_with_a_correct_hash_is_caught_by_its_seal(sealed):
+    """The application role may INSERT: what it adds without the key carries no valid seal."""
+    last = TrailEntry.objects.get(seq=11)
+    values = {name: getattr(last, name) for name in HASHED_FIELDS}
+    values.update(seq=12, opinion="补录：已当场受理", prev_hash=last.hash, penalty_case_id=None)
+    TrailEntry.objects.create(**values, hash=entry_hash(values), mac="0" * 64)
+
+    assert _verify().startswith(f"broken: trail broken at entry #12 (case {last.case.number}): its seal does not match")
+
+
 def test_a_checkpoint_is_not_made_over_a_broken_trail(sealed):
     with behind_the_trigger():
         TrailEntry.objects.filter(seq=11).update(opinion="改写")
@@ -197,7 +214,7 @@ def test_verify_trail_refuses_a_checkpoint_of_the_other_zone_or_not_one_at_all(s
 def _pgtrigger_ignore():
     """pgtrigger's switch: any session may set it; its triggers skipped themselves when it was set."""
     with connection.cursor() as cursor:
-        cursor.execute("SET pgtrigger.ignore = '{workflow_trailentry:pgtrigger_trail_append_only_d6d4d}'")
+        cursor.execute("SET pgtrigger.ignore = '{pgtrigger_trail_append_only_d6d4d,trail_append_only}'")
         try:
             yield
         finally:

@@ -93,6 +93,10 @@ def checkpoint_signature(checkpoint: TrailCheckpoint) -> str:
     return _keyed(b"trail-checkpoint:" + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode())
 
 
+def checkpoint_genuine(checkpoint: TrailCheckpoint) -> bool:
+    return hmac.compare_digest(checkpoint_signature(checkpoint), checkpoint.signature)
+
+
 def checkpoint_parse(text: str) -> TrailCheckpoint:
     """A checkpoint copied from /public/trail/ or the other zone (raises ValueError if it is not one)."""
     try:
@@ -215,7 +219,7 @@ def trail_verify(*, checkpoints: Iterable[TrailCheckpoint] = (), chunk_size: int
     """
     anchors = {}
     for anchor in [*TrailCheckpoint.objects.filter(zone=settings.PORTAL_ZONE), *checkpoints]:
-        if not hmac.compare_digest(checkpoint_signature(anchor), anchor.signature):
+        if not checkpoint_genuine(anchor):
             return 0, Break(
                 anchor.seq, "", f"the checkpoint of {_utc(anchor.made_at)} is not signed with the trail key"
             )
@@ -236,7 +240,16 @@ def trail_checkpoint_make() -> TrailCheckpoint | None:
     checkpoint must never vouch for a forgery)."""
     zone = settings.PORTAL_ZONE
     _lock_chain()
-    last = TrailCheckpoint.objects.filter(zone=zone).order_by("-seq").first()
+    # A checkpoint planted without the key (the application role may INSERT) must not become the
+    # base of the next one: verify_trail reports it, and checkpoints go on from the genuine ones.
+    last = next(
+        (
+            checkpoint
+            for checkpoint in TrailCheckpoint.objects.filter(zone=zone).order_by("-seq").iterator(chunk_size=100)
+            if checkpoint_genuine(checkpoint)
+        ),
+        None,
+    )
     start = _Walk(last.seq, last.head) if last else _Walk()
     walk = _walk(_rows().filter(seq__gt=start.seq), start, {}, chunk_size=5000)
     if walk.broken:
