@@ -330,3 +330,11 @@ def test_the_documented_application_role_handles_cases_but_cannot_get_round_the_
             cursor.execute("RESET ROLE")
 
     assert _verify() == "trail intact: 2 entries\n"
+
+
+def test_administrators_see_the_checkpoints_and_cannot_change_them(sealed, admin_client):
+    listing = admin_client.get("/admin/workflow/trailcheckpoint/")
+    change = admin_client.post(f"/admin/workflow/trailcheckpoint/{sealed.pk}/delete/", {"post": "yes"})
+
+    assert listing.status_code == 200 and sealed.head[:20] in listing.content.decode()
+    assert change.status_code == 403 and TrailCheckpoint.objects.count() == 1
