@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from ..exchange.packets import Kind, moment
+from ..exchange.packets import Kind
 from ..exchange.services import handles, packet_emit, sent_here
 from ..models import Case, PenaltyCase, TrailCheckpoint, TrailEntry
 
@@ -103,9 +103,9 @@ def checkpoint_parse(text: str) -> TrailCheckpoint:
         data = json.loads(text)
         return TrailCheckpoint(
             **{name: data[name] for name in ("zone", "seq", "count", "head", "signature")},
-            made_at=moment(data["made_at"]),
+            made_at=datetime.fromisoformat(data["made_at"]),
         )
-    except (TypeError, KeyError, json.JSONDecodeError) as error:
+    except (TypeError, KeyError, ValueError) as error:
         raise ValueError(f"not a trail checkpoint: {error}") from error
 
 
@@ -173,6 +173,10 @@ class Break:
     reason: str
 
 
+def _missing(first: int, last: int) -> str:
+    return f"entry {first} missing" if first == last else f"entries {first}–{last} missing"
+
+
 @dataclass
 class _Walk:
     """How far a walk along the chain got: the last good entry, and the first break if any."""
@@ -195,7 +199,7 @@ def _walk(rows, walk: _Walk, anchors: dict[int, TrailCheckpoint], chunk_size: in
         walk.checked += 1
         seq, number = row["seq"], row["number"]
         if seq != walk.seq + 1:
-            walk.broken = Break(walk.seq + 1, "", f"entries {walk.seq + 1}–{seq - 1} missing")
+            walk.broken = Break(walk.seq + 1, "", _missing(walk.seq + 1, seq - 1))
         elif row["prev_hash"] != walk.head:
             walk.broken = Break(seq, number, "does not chain to the entry before it")
         elif entry_hash(row) != row["hash"]:
@@ -227,7 +231,7 @@ def trail_verify(*, checkpoints: Iterable[TrailCheckpoint] = (), chunk_size: int
     walk = _walk(_rows(), _Walk(), anchors, chunk_size)
     if walk.broken is None and anchors and (last := max(anchors)) > walk.seq:
         made = _utc(anchors[last].made_at)
-        missing = f"entries {walk.seq + 1}–{last} missing: the checkpoint of {made} counted {anchors[last].count}"
+        missing = f"{_missing(walk.seq + 1, last)}: the checkpoint of {made} counted {anchors[last].count}"
         walk.broken = Break(walk.seq + 1, "", missing)
         walk.checked += 1
     return walk.checked, walk.broken
