@@ -23,11 +23,12 @@ RUN mkdir -p /app/var /media /spool && chown portal:portal /app/var /media /spoo
 
 USER portal
 
-# Production settings refuse to load without real secrets. These two values exist only for
-# this build step and are not stored in the image's environment; every container receives its
-# own SECRET_KEY and EXCHANGE_KEY at run time.
+# Production settings refuse to load without real secrets. These values exist only for this
+# build step and are not stored in the image's environment; every container receives its own
+# SECRET_KEY, EXCHANGE_KEY and TRAIL_KEY at run time.
 RUN SECRET_KEY=build-only-not-a-secret-collectstatic-0000 \
     EXCHANGE_KEY=build-only-not-a-secret-collectstatic-0000 \
+    TRAIL_KEY=build-only-not-a-secret-collectstatic-0000 \
     python manage.py collectstatic --noinput
 
 EXPOSE 8000

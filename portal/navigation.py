@@ -51,6 +51,7 @@ ENTRIES = [
     NavEntry(_("Hall video"), "video:wall", frozenset({Role.INSPECTOR})),
     NavEntry(_("Rankings"), "supervision:rankings"),
     NavEntry(_("Penalty decisions"), "workflow:public_penalties"),
+    NavEntry(_("Trail checkpoints"), "workflow:public_trail"),
     NavEntry(_("Administration"), "admin:index", STAFF),
 ]
 

@@ -5,7 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReadOnlyMixin
 
-from .models import Case, CauseChange, Holiday, HolidaySource, Notification, OutboundMessage, PenaltyCase, TrailEntry
+from .models import (
+    Case,
+    CauseChange,
+    Holiday,
+    HolidaySource,
+    Notification,
+    OutboundMessage,
+    PenaltyCase,
+    TrailCheckpoint,
+    TrailEntry,
+)
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -105,6 +115,15 @@ class TrailEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["case", "penalty_case"]
     search_fields = ["case__number", "penalty_case__number", "actor_name"]
     ordering = ["-seq"]
+
+
+@admin.register(TrailCheckpoint)
+class TrailCheckpointAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """This zone's checkpoints and the other zone's copies (docs/cases.md, "The trail")."""
+
+    list_display = ["zone", "seq", "count", "made_at", "head"]
+    list_filter = ["zone"]
+    date_hierarchy = "made_at"
 
 
 @admin.register(Notification)

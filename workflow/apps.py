@@ -7,5 +7,5 @@ class WorkflowConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        # Register the handlers of the exchange's packets about cases and penalty decisions.
-        from .services import case_handlers, penalties  # noqa: F401
+        # Register the handlers of the exchange's packets about cases, penalty decisions and trails.
+        from .services import case_handlers, penalties, trail  # noqa: F401

@@ -1,4 +1,3 @@
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -311,8 +310,10 @@ class TrailEntry(models.Model):
     """办理记录: one transition, in an append-only hash chain over the whole table (全程留痕).
 
     ``hash`` is SHA-256 over this entry's fields and the previous entry's hash, in ``seq``
-    order; on PostgreSQL a trigger refuses UPDATE and DELETE, and ``manage.py verify_trail``
-    recomputes the chain to find what was changed behind the database's back.
+    order; ``mac`` seals that hash with ``TRAIL_KEY``, which the database never holds. On
+    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0010), and ``manage.py
+    verify_trail`` checks chain, seals and checkpoints to find what was changed behind the
+    database's back (workflow/services/trail.py).
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
@@ -335,6 +336,7 @@ class TrailEntry(models.Model):
     at = models.DateTimeField(_("time"))
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("trail entry")
@@ -351,12 +353,33 @@ class TrailEntry(models.Model):
                 name="trail_one_case",
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(name="trail_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
 
     def __str__(self):
         return f"#{self.seq} {self.case_id or self.penalty_case_id} {self.action}"
+
+
+class TrailCheckpoint(models.Model):
+    """A zone's trail as it stood at one moment, signed with that zone's ``TRAIL_KEY``.
+
+    Each zone makes its own and sends them to the other zone, which keeps them and publishes them
+    (/public/trail/): whoever deletes the newest entries, or every entry, must also make every
+    copy of the checkpoints disappear. Append-only like the trail (migration 0010).
+    """
+
+    zone = models.CharField(_("zone"), max_length=10)
+    seq = models.PositiveBigIntegerField(_("head entry"))
+    count = models.PositiveBigIntegerField(_("entries"))
+    head = models.CharField(_("head hash"), max_length=64)
+    made_at = models.DateTimeField(_("made at"))
+    signature = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        verbose_name = _("trail checkpoint")
+        verbose_name_plural = _("trail checkpoints")
+        constraints = [models.UniqueConstraint(fields=["zone", "seq"], name="trail_checkpoint_once")]
+
+    def __str__(self):
+        return f"{self.zone} #{self.seq}"
 
 
 class PenaltyCaseQuerySet(models.QuerySet):

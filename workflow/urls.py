@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal.zones import Routes
 
-from .views import citizen, penalties, workbench
+from .views import citizen, penalties, trail, workbench
 
 app_name = "workflow"
 
@@ -17,6 +17,7 @@ routes = Routes(
         path("my/<str:number>/documents/<int:document_id>/", citizen.document, name="my_document"),
         path("track/", citizen.track, name="track"),
         path("public/penalties/", penalties.public_list, name="public_penalties"),
+        path("public/trail/", trail.public_checkpoints_page, name="public_trail"),
     ],
     internal=[
         path("workbench/", workbench.inbox, name="workbench"),

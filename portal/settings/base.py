@@ -46,6 +46,7 @@ env.scheme.update(
     CLIENT_ADDRESS_HEADER=(str, "REMOTE_ADDR"),
     CLIENT_ADDRESS_PROXIES=(list, []),
     EXCHANGE_INTERVAL=(int, 30),
+    TRAIL_KEY=(str, "embedded-run-only-trail-key"),
 )
 
 # ------------------------------------------------------------------------------------------
@@ -285,12 +286,15 @@ HEARTBEAT_MAX_AGE = timedelta(minutes=2)
 VIDEO_GRAB_INTERVAL = timedelta(minutes=1)
 SUPERVISION_SWEEP_INTERVAL = timedelta(minutes=1)
 EXCHANGE_INTERVAL = timedelta(seconds=env("EXCHANGE_INTERVAL"))
+# Entries appended since the last checkpoint can still be removed unnoticed: keep this short.
+TRAIL_CHECKPOINT_INTERVAL = timedelta(minutes=5)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
     "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
     "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
     "exchange": {"task": "workflow.exchange.tasks.exchange_run", "schedule": EXCHANGE_INTERVAL},
+    "trail-checkpoint": {"task": "workflow.tasks.trail_checkpoint", "schedule": TRAIL_CHECKPOINT_INTERVAL},
     "monthly-scores": {
         "task": "supervision.tasks.compute_monthly_scores",
         "schedule": crontab(day_of_month=1, hour=1, minute=0),
@@ -298,9 +302,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 if PORTAL_ZONE == ZONE_EXTERNAL:
     # Supervision, cameras and scores work on the internal zone's data; the external zone holds
-    # copies of cases and no cameras, so its beat only beats and exchanges.
+    # copies of cases and no cameras, so its beat only beats, exchanges and seals its own trail.
     CELERY_BEAT_SCHEDULE = {
-        name: entry for name, entry in CELERY_BEAT_SCHEDULE.items() if name in ("heartbeat", "exchange")
+        name: entry
+        for name, entry in CELERY_BEAT_SCHEDULE.items()
+        if name in ("heartbeat", "exchange", "trail-checkpoint")
     }
 
 # Monthly department scores (绩效评估, `manage.py monthly_scores`; docs/configuration.md):
@@ -346,6 +352,9 @@ TRACK_RATE = env("TRACK_RATE")
 # atomic INCR just the same.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "workflow.views.citizen.track_rate_limited"
+# The trail's key (docs/cases.md): seals each entry and signs the checkpoints. Never stored in
+# the database, so whoever holds only the database cannot forge a seal.
+TRAIL_KEY = env("TRAIL_KEY")
 # Where the visitor's address is read (portal.requests.client_address): behind a reverse proxy,
 # the header it sets, e.g. HTTP_X_REAL_IP, believed only from the proxies' addresses when they
 # are listed. The trail, the rate limits and the login lock-out all ask that one function.

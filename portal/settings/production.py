@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import EXCHANGE_KEY, SECRET_KEY, env
+from .base import EXCHANGE_KEY, SECRET_KEY, TRAIL_KEY, env
 
 DEBUG = False
 
@@ -15,6 +15,7 @@ def _require_secret(name: str, value: str) -> None:
 
 _require_secret("SECRET_KEY", SECRET_KEY)
 _require_secret("EXCHANGE_KEY", EXCHANGE_KEY)
+_require_secret("TRAIL_KEY", TRAIL_KEY)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

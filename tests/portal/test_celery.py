@@ -44,8 +44,10 @@ def test_heartbeat_keeps_one_row_per_process_name():
     assert Heartbeat.objects.count() == 1
 
 
-@pytest.mark.parametrize("zone, expected", [("external", ["exchange", "heartbeat"]), ("internal", None)])
-def test_the_external_zone_beats_only_for_the_heartbeat_and_the_exchange(zone, expected):
+@pytest.mark.parametrize(
+    "zone, expected", [("external", ["exchange", "heartbeat", "trail-checkpoint"]), ("internal", None)]
+)
+def test_the_external_zone_beats_only_for_the_heartbeat_the_exchange_and_its_trail(zone, expected):
     """Settings are read once per process: each zone's schedule is asked of a process of its own."""
     done = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(sorted(settings.CELERY_BEAT_SCHEDULE))"],

@@ -43,7 +43,16 @@ def test_production_refuses_to_start_with_the_development_secrets():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_starts_with_real_secrets():
+def test_production_refuses_to_start_without_a_real_trail_key():
     result = _check_production(SECRET_KEY="s" * 50, EXCHANGE_KEY="e" * 40, DATABASE_URL="sqlite:////tmp/check.db")
+
+    assert result.returncode != 0
+    assert "TRAIL_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_real_secrets():
+    result = _check_production(
+        SECRET_KEY="s" * 50, EXCHANGE_KEY="e" * 40, TRAIL_KEY="t" * 40, DATABASE_URL="sqlite:////tmp/check.db"
+    )
 
     assert result.returncode == 0, result.stderr

@@ -43,7 +43,13 @@ def menu(client, settings):
     return links_for
 
 
-PUBLIC = {"/powers/catalogue/", "/workflow/track/", "/supervision/rankings/", "/workflow/public_penalties/"}
+PUBLIC = {
+    "/powers/catalogue/",
+    "/workflow/track/",
+    "/supervision/rankings/",
+    "/workflow/public_penalties/",
+    "/workflow/public_trail/",
+}
 HANDLING = {"/workflow/workbench/"}
 SUPERVISING = {
     "/supervision/dashboard/",

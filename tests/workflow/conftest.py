@@ -1,5 +1,8 @@
+from contextlib import contextmanager
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from tests.factories import CitizenFactory, DepartmentFactory, PowerItemFactory, StaffFactory, UserFactory
 from workflow.services.cases import Upload, case_file
@@ -17,6 +20,21 @@ def pdf_upload(name="材料.pdf", content=PDF) -> SimpleUploadedFile:
 
 def png_upload(name="照片.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+@contextmanager
+def behind_the_trigger():
+    """What an attacker with the database's superuser does first: switch off every trigger,
+    the trail's append-only one included. SQLite has none (docs/cases.md)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET session_replication_role")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import hashlib
 from decimal import Decimal
 from io import BytesIO
 
-import pgtrigger
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
@@ -12,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from pypdf import PdfReader
 
-from tests.workflow.conftest import penalty_item_of
+from tests.workflow.conftest import behind_the_trigger, penalty_item_of
 from workflow.constants import PenaltyState as S
 from workflow.models import CauseChange, PenaltyCase, TrailEntry
 from workflow.selectors.penalties import penalty_proposal
@@ -324,7 +323,7 @@ def test_every_step_is_in_the_trail_and_the_chain_holds(case_in, file_case):
 def test_verify_trail_names_the_penalty_case_of_an_entry_altered_behind_its_back(case_in):
     case = case_in(S.INFORMED)
     entry = case.trail.get(action="inform")
-    with pgtrigger.ignore("workflow.TrailEntry:trail_append_only"):
+    with behind_the_trigger():
         TrailEntry.objects.filter(pk=entry.pk).update(opinion="未告知")
 
     with pytest.raises(CommandError, match=f"entry #{entry.seq} \\(case {case.number}\\)"):
@@ -335,6 +334,6 @@ def test_a_trail_entry_belongs_to_exactly_one_case(case_in, file_case):
     case, licensing = case_in(S.CLUE), file_case()
     entry = licensing.trail.get()
 
-    with pgtrigger.ignore("workflow.TrailEntry:trail_append_only"):
+    with behind_the_trigger():
         with pytest.raises(IntegrityError, match="trail_one_case"), transaction.atomic():
             TrailEntry.objects.filter(pk=entry.pk).update(penalty_case=case)

@@ -44,6 +44,8 @@ class Kind(models.TextChoices):
     COMPLAINT_ANSWERED = "complaint.answered", _("complaint answered")
     EVALUATION_ANSWERED = "evaluation.answered", _("return visit and rectification")
     RANKING_PUBLISHED = "ranking.published", _("monthly ranking published")
+    # Both ways: each zone's signed trail checkpoint, kept and published by the other.
+    TRAIL_CHECKPOINT = "trail.checkpoint", _("trail checkpoint")
 
 
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -266,6 +268,17 @@ SCHEMAS = {
                     }
                 ),
             },
+        }
+    ),
+    # A zone's trail checkpoint (workflow/services/trail.py), signed with that zone's TRAIL_KEY.
+    Kind.TRAIL_CHECKPOINT: _obj(
+        {
+            "zone": {"enum": ["external", "internal", "single"]},
+            "seq": {"type": "integer", "minimum": 1},
+            "count": {"type": "integer", "minimum": 1},
+            "head": SHA256,
+            "made_at": MOMENT,
+            "signature": SHA256,
         }
     ),
     Kind.PENALTY_PUBLISHED: _obj({"number": TEXT, "decision": {"type": "object"}}),
