@@ -43,6 +43,8 @@ env.scheme.update(
     PUBLIC_URL=(str, "http://127.0.0.1:8000"),
     CLIENT_ADDRESS_HEADER=(str, "REMOTE_ADDR"),
     EXCHANGE_INTERVAL=(int, 30),
+    PDF_FONT_PATH=(str, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    SEAL_DIR=(str, str(VAR_DIR / "ca")),
 )
 
 # ------------------------------------------------------------------------------------------
@@ -290,6 +292,12 @@ MESSAGE_BACKEND = env("MESSAGE_BACKEND")
 # Where citizens reach the external zone: the QR codes on case documents point there.
 PUBLIC_URL = env("PUBLIC_URL")
 TRACK_RATE = env("TRACK_RATE")
+# The TrueType CJK font embedded (as a subset) in every document: Debian's fonts-wqy-microhei.
+# Missing, documents fall back to a CID font readers must supply, with a warning in the log.
+PDF_FONT_PATH = env("PDF_FONT_PATH")
+# The portal's own CA and each department's seal (workflow/documents/seals.py): keys stay on disk
+# where documents are issued (internal, single), never in the database.
+SEAL_DIR = env("SEAL_DIR")
 # django-ratelimit counts in the default cache. Without REDIS_URL that is this process's memory,
 # which is right for the embedded run's single web process; production sets REDIS_URL.
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
