@@ -3,10 +3,11 @@
 import os
 import shutil
 import subprocess
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -128,3 +129,13 @@ def test_seals_are_made_once_and_kept(settings, tmp_path, department):
     assert seal_ensure(department) is False
     assert (tmp_path / "ca" / "departments" / f"{department.code}.key").read_bytes() == key
     assert oct((tmp_path / "ca" / "root.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_issue_seals_makes_the_missing_seals_only(settings, tmp_path, department, other_department):
+    settings.SEAL_DIR = str(tmp_path / "ca")
+    first, again = StringIO(), StringIO()
+
+    call_command("issue_seals", stdout=first)
+    call_command("issue_seals", stdout=again)
+
+    assert "2 new" in first.getvalue() and "0 new" in again.getvalue()
