@@ -12,6 +12,11 @@ RUN groupadd --system portal \
 
 WORKDIR /app
 
+# The CJK font embedded in every document (PDF_FONT_PATH) and poppler to check them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
