@@ -14,6 +14,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from workflow.constants import DocumentKind
+from workflow.documents import layout
 from workflow.services import cases as services
 
 # The Chinese every document of the kind must show, besides the case number.
@@ -140,3 +141,33 @@ def test_issue_seals_makes_the_missing_seals_only(settings, tmp_path, department
     call_command("issue_seals", stdout=again)
 
     assert "2 new" in first.getvalue() and "0 new" in again.getvalue()
+
+
+@pytest.fixture
+def fresh_font():
+    """The font is chosen once per process; these tests choose again, and leave it chosen afresh."""
+    layout.font.cache_clear(), layout.styles.cache_clear()
+    yield
+    layout.font.cache_clear(), layout.styles.cache_clear()
+
+
+def test_documents_embed_a_subset_of_the_truetype_font(fresh_font, file_case, staff):
+    case = file_case()
+    services.case_accept(case=case, user=staff["window_clerk"], opinion="受理")
+
+    content = case.documents.get().file.read()
+    # A TrueType font program inside the file (a subset: tens of KB, not the 5 MB font).
+    assert b"/FontFile2" in content and b"STSong" not in content and len(content) < 200_000
+
+
+def test_without_the_font_file_documents_fall_back_to_the_cid_font_with_a_warning(
+    fresh_font, settings, file_case, staff, caplog
+):
+    settings.PDF_FONT_PATH = "/nonexistent/font.ttc"
+    case = file_case()
+
+    services.case_accept(case=case, user=staff["window_clerk"], opinion="受理")
+
+    assert case.documents.get().file.read()[:5] == b"%PDF-"
+    assert "pdf_font_missing" in caplog.text
+    assert b"STSong-Light" in case.documents.get().file.read()
