@@ -22,9 +22,9 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY --chown=portal:portal . .
 
-# /media and /spool belong to the portal user so that the named volumes mounted there
+# /media, /seals and /spool belong to the portal user so that the named volumes mounted there
 # start out writable by it.
-RUN mkdir -p /app/var /media /spool && chown portal:portal /app/var /media /spool
+RUN mkdir -p /app/var /media /spool /seals && chown portal:portal /app/var /media /spool /seals
 
 USER portal
 
