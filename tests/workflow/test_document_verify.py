@@ -52,7 +52,7 @@ def test_a_malformed_digest_gets_a_message(client, db, digest):
 
 def test_nothing_given_gets_a_message(client, db):
     response = client.post(URL, {})
-    assert response.status_code == 200 and "粘贴" in response.content.decode()
+    assert response.status_code == 200 and "请选择文书的 PDF 文件，或粘贴其摘要" in response.content.decode()
 
 
 def test_checks_are_rate_limited_like_lookups(client, db, settings):

@@ -266,9 +266,10 @@ def track(request):
 @ratelimit(key="ip", rate=_track_rate, block=True)
 def track_verify(request):
     """Is this a document the portal issued? Said by its digest, with the case number masked."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = VerifyForm(request.POST if posted else None, request.FILES if posted else None)
     checked = found = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         checked = form.cleaned_data["digest"]
         found = selectors.issued_document(checked)
     context = {"form": form, "checked": checked, "found": found}
