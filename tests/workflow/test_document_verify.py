@@ -1,10 +1,13 @@
 """/track/verify/: anyone may check that a document is one the portal issued, learning nothing personal."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from workflow.constants import DocumentKind
 from workflow.services import cases as services
+from workflow.services import penalties
 
 URL = "/track/verify/"
 
@@ -64,3 +67,18 @@ def test_checks_are_rate_limited_like_lookups(client, db, settings):
 def test_the_case_page_shows_each_documents_digest(client, notice, citizen):
     client.force_login(citizen)
     assert notice.sha256 in client.get(f"/my/{notice.case.number}/").content.decode()
+
+
+def test_a_penalty_decision_is_recognised_where_penalty_cases_are_kept(client, open_clue, enforcers):
+    case = open_clue()
+    officer, head = enforcers["officer"], enforcers["head"]
+    penalties.penalty_register(case=case, user=officer, opinion="立案")
+    penalties.penalty_investigate(case=case, user=officer, opinion="调查")
+    penalties.penalty_inform(
+        case=case, user=officer, facts="无证经营", level="general", proposed_amount=Decimal("65000"), opinion="告知"
+    )
+    penalties.penalty_decide(case=case, user=head, amount=Decimal("65000"), decision="罚款。")
+
+    page = client.post(URL, {"document": _upload(case.decision_document.read())}).content.decode()
+
+    assert 'data-testid="verify-genuine"' in page and "行政处罚决定书" in page and "李四" not in page
