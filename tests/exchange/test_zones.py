@@ -223,8 +223,7 @@ def test_filed_outside_concluded_inside_answered_outside(zones, browser, tmp_pat
             message=f"{sender.name} still waits for acknowledgements",
         )
     assert external.query("SELECT count(*) FROM exchange_outboundpacket WHERE stream = %s", number) == 2
-    # Six statuses and two replies: the 补正告知书, then the 受理 and 办结 notices (the last two with
-    # their transitions' statuses).
+    # Every transition's status, and a reply for each that issued a document (补正, 受理, 办结).
     assert internal.query("SELECT count(*) FROM exchange_outboundpacket WHERE stream = %s", number) == 8
     for zone in (external, internal):
         assert zone.health()["checks"]["exchange"]["quarantined"] == 0, zone.query(
