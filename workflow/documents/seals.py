@@ -11,12 +11,14 @@ are never regenerated; a department without a seal gets one on its first documen
 trusting root.pem sees each signature as valid, and any change to the signed bytes breaks it.
 """
 
+import asyncio
 import datetime
 import fcntl
 import hashlib
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
@@ -167,5 +169,16 @@ def seal(content: bytes, department: Department, *, reason: str) -> bytes:
         reason=reason,
         name=department.name,
     )
-    signed = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(content)), metadata, signer=signer)
-    return signed.getvalue()
+    signing = signers.PdfSigner(metadata, signer=signer).async_sign_pdf(IncrementalPdfFileWriter(BytesIO(content)))
+    return _run(signing).getvalue()
+
+
+def _run(coroutine):
+    """pyHanko signs asynchronously; its sync wrapper calls asyncio.run, which refuses to run in a
+    thread that already has an event loop (an ASGI handler, Playwright's sync API in the tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
