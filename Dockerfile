@@ -12,14 +12,19 @@ RUN groupadd --system portal \
 
 WORKDIR /app
 
+# The CJK font embedded in every document (PDF_FONT_PATH) and poppler to check them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY --chown=portal:portal . .
 
-# /media and /spool belong to the portal user so that the named volumes mounted there
+# /media, /seals and /spool belong to the portal user so that the named volumes mounted there
 # start out writable by it.
-RUN mkdir -p /app/var /media /spool && chown portal:portal /app/var /media /spool
+RUN mkdir -p /app/var /media /spool /seals && chown portal:portal /app/var /media /spool /seals
 
 USER portal
 

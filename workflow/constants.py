@@ -48,8 +48,20 @@ class PauseKind(models.TextChoices):
 
 
 class DocumentKind(models.TextChoices):
+    """The written notices and decisions the law expects, each issued by the transition it reports."""
+
     ACCEPTANCE_NOTICE = "acceptance_notice", _("Notice of acceptance")
     CONCLUSION_NOTICE = "conclusion_notice", _("Notice of conclusion")
+    SUPPLEMENT_NOTICE = "supplement_notice", _("Notice to supplement materials")
+    REFUSAL_DECISION = "refusal_decision", _("Decision not to accept")
+    DENIAL_DECISION = "denial_decision", _("Decision to deny the licence")
+    SUSPENSION_NOTICE = "suspension_notice", _("Notice of suspension")
+    EXTENSION_NOTICE = "extension_notice", _("Notice of extension")
+
+
+# Issued again each time their transition is fired (a second supplement request, a second
+# suspension); every other kind once per case.
+REPEATED_DOCUMENTS = (DocumentKind.SUPPLEMENT_NOTICE, DocumentKind.SUSPENSION_NOTICE)
 
 
 class NotificationKind(models.TextChoices):

@@ -14,6 +14,7 @@ from .constants import (
     OPEN_STATES,
     PENALTY_DECIDED_STATES,
     PENALTY_UNDECIDED_STATES,
+    REPEATED_DOCUMENTS,
     RUNNING_STATES,
     STEP_STATES,
     VIEW_ALL_CASES,
@@ -293,14 +294,19 @@ class CaseDocument(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
     file = models.FileField(_("file"), upload_to="documents/%Y/%m/")
-    sha256 = models.CharField(max_length=64)
+    # /track/verify/ finds an issued document by its digest.
+    sha256 = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("case document")
         verbose_name_plural = _("case documents")
-        ordering = ["case", "created_at"]
-        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="document_one_per_kind")]
+        ordering = ["case", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=~Q(kind__in=REPEATED_DOCUMENTS), name="document_one_per_kind"
+            )
+        ]
 
     def __str__(self):
         return f"{self.case} {self.get_kind_display()}"
@@ -447,7 +453,7 @@ class PenaltyCase(PenaltyCaseFlow):
     cause_changed_at = models.DateTimeField(_("cause last changed at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     decision_document = models.FileField(_("decision document"), upload_to="penalties/%Y/%m/", blank=True)
-    decision_sha256 = models.CharField(max_length=64, blank=True)
+    decision_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     # As on Case: a form carries the revision it was shown, so a stale page acts on nothing.
     revision = models.PositiveIntegerField(default=0)
 

@@ -16,6 +16,7 @@ routes = Routes(
         path("my/<str:number>/withdraw/", citizen.withdraw, name="withdraw"),
         path("my/<str:number>/documents/<int:document_id>/", citizen.document, name="my_document"),
         path("track/", citizen.track, name="track"),
+        path("track/verify/", citizen.track_verify, name="track_verify"),
         path("public/penalties/", penalties.public_list, name="public_penalties"),
         path("public/trail/", trail.public_checkpoints_page, name="public_trail"),
     ],

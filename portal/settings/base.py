@@ -47,6 +47,8 @@ env.scheme.update(
     CLIENT_ADDRESS_PROXIES=(list, []),
     EXCHANGE_INTERVAL=(int, 30),
     TRAIL_KEY=(str, "embedded-run-only-trail-key"),
+    PDF_FONT_PATH=(str, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    SEAL_DIR=(str, str(VAR_DIR / "ca")),
 )
 
 # ------------------------------------------------------------------------------------------
@@ -346,6 +348,12 @@ MESSAGE_BACKEND = env("MESSAGE_BACKEND")
 # Where citizens reach the external zone: the QR codes on case documents point there.
 PUBLIC_URL = env("PUBLIC_URL")
 TRACK_RATE = env("TRACK_RATE")
+# The TrueType CJK font embedded (as a subset) in every document: Debian's fonts-wqy-microhei.
+# Missing, documents fall back to a CID font readers must supply, with a warning in the log.
+PDF_FONT_PATH = env("PDF_FONT_PATH")
+# The portal's own CA and each department's seal (workflow/documents/seals.py): keys stay on disk
+# where documents are issued (internal, single), never in the database.
+SEAL_DIR = env("SEAL_DIR")
 # django-ratelimit counts in the default cache. Without REDIS_URL that is this process's memory,
 # which is right for the embedded run's single web process; production sets REDIS_URL.
 # django-ratelimit's W001 only knows django-redis by name; Django's own RedisCache counts with an

@@ -19,3 +19,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
 # Static files come from the finders, as in the embedded run: no collectstatic before tests.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
+
+# The suite's own CA, kept between runs so that its keys are made once.
+SEAL_DIR = str(VAR_DIR / "test-ca")  # noqa: F405

@@ -204,7 +204,8 @@ def test_a_case_from_application_to_conclusion(page, new_page, item, staff, citi
     decision = page.get_by_test_id("decision")
     assert "border-success" in decision.get_attribute("class")
     assert "准予许可，核发食品经营许可证。" in decision.inner_text()
-    assert page.locator('[data-testid="documents"] [data-testid="document"]').count() == 2
+    # 补正告知书, 受理通知书, 办结通知书.
+    assert page.locator('[data-testid="documents"] [data-testid="document"]').count() == 3
     page.screenshot(path=tmp_path / "timeline.png", full_page=True)
 
     # …and downloads the notice of conclusion.

@@ -154,8 +154,10 @@ def test_the_single_zone_sends_through_its_loopback_and_changes_nothing(zone, fi
 
     services.exchange_once(LocalTransport())
 
-    assert _kinds() == [Kind.APPLICATION_SUBMITTED, Kind.CASE_STATUS]
-    assert InboundPacket.objects.filter(state=InboundState.APPLIED).count() == 2
+    # The supplement request's 补正告知书 goes out as a reply.
+    assert _kinds() == [Kind.APPLICATION_SUBMITTED, Kind.CASE_STATUS, Kind.CASE_REPLY]
+    assert InboundPacket.objects.filter(state=InboundState.APPLIED).count() == 3
     assert TrailEntry.objects.count() == entries
     case.refresh_from_db()
     assert case.state == CaseState.SUPPLEMENT and case.supplement_requests.count() == 1
+    assert case.documents.count() == 1

@@ -184,7 +184,7 @@ def test_filed_outside_concluded_inside_answered_outside(zones, browser, tmp_pat
     _fire(clerk, "approve", "予以登记。", CaseState.APPROVED)
     _fire(clerk, "conclude", "当场办结。", CaseState.CONCLUDED)
 
-    # Outside, the reply: the whole timeline, the decision and both notices.
+    # Outside, the reply: the whole timeline, the decision and the three notices (补正, 受理, 办结).
     _reload_until(citizen, '[data-testid="state"]', "data-state", CaseState.CONCLUDED)
     events = citizen.locator('[data-testid="events"] [data-testid="event"]').evaluate_all(
         "els => els.map(e => e.dataset.action).reverse()"
@@ -192,7 +192,7 @@ def test_filed_outside_concluded_inside_answered_outside(zones, browser, tmp_pat
     assert events == ["submit", "request_supplement", "resubmit", "accept", "approve", "conclude"]
     assert "予以登记。" in citizen.get_by_test_id("decision").inner_text()
     eventually(
-        lambda: citizen.reload() or citizen.locator('[data-testid="documents"] [data-testid="document"]').count() == 2,
+        lambda: citizen.reload() or citizen.locator('[data-testid="documents"] [data-testid="document"]').count() == 3,
         every=1,
         message="the notices never reached the external zone",
     )
@@ -223,7 +223,8 @@ def test_filed_outside_concluded_inside_answered_outside(zones, browser, tmp_pat
             message=f"{sender.name} still waits for acknowledgements",
         )
     assert external.query("SELECT count(*) FROM exchange_outboundpacket WHERE stream = %s", number) == 2
-    assert internal.query("SELECT count(*) FROM exchange_outboundpacket WHERE stream = %s", number) == 7
+    # Every transition's status, and a reply for each that issued a document (补正, 受理, 办结).
+    assert internal.query("SELECT count(*) FROM exchange_outboundpacket WHERE stream = %s", number) == 8
     for zone in (external, internal):
         assert zone.health()["checks"]["exchange"]["quarantined"] == 0, zone.query(
             "SELECT string_agg(kind || ' ' || stream || ': ' || reason, '; ') FROM exchange_inboundpacket "

@@ -4,6 +4,9 @@ Every uploaded file is checked by content and size here (``inspect_upload``), so
 sees what is wrong beside the material it concerns; the services check again before storing.
 """
 
+import hashlib
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -167,3 +170,41 @@ class TrackForm(StyledFormMixin, forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
+
+
+class VerifyForm(StyledFormMixin, forms.Form):
+    """A document to check: the PDF itself, or the SHA-256 digest printed beside it on the case page."""
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    document = forms.FileField(
+        label=_("Document (PDF)"),
+        required=False,
+        widget=forms.FileInput(attrs={"class": "form-control", "accept": ".pdf,application/pdf"}),
+    )
+    digest = forms.CharField(
+        label=_("Or its SHA-256 digest"),
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_digest(self):
+        digest = self.cleaned_data["digest"].strip().lower()
+        if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise forms.ValidationError(_("A SHA-256 digest is 64 characters, 0–9 and a–f."))
+        return digest
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("document")
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError(_("The file is larger than any document the portal issues."))
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            cleaned["digest"] = digest.hexdigest()
+        elif not cleaned.get("digest") and not self.errors:
+            raise forms.ValidationError(_("Choose the document's PDF, or paste its digest."))
+        return cleaned

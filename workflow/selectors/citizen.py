@@ -18,7 +18,7 @@ from portal.roles import Role
 
 from ..calendar import WorkingCalendar
 from ..constants import RUNNING_STATES, CaseState
-from ..models import Case, Notification, SupplementRequest
+from ..models import Case, CaseDocument, Notification, PenaltyCase, SupplementRequest
 
 # What each trail action means to the applicant.
 ACTION_LABELS = {
@@ -175,6 +175,33 @@ def tracked_case(number: str, code: str) -> Case | None:
     expected = case.query_code if case is not None else _NO_CODE
     matches = secrets.compare_digest(expected.encode(), code.strip().upper().encode())
     return case if case is not None and matches else None
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """What /track/verify/ may say of a document it recognises: nothing about the person."""
+
+    number: str
+    kind: str
+    issued_at: datetime
+
+
+def mask_number(number: str) -> str:
+    """SP-20261205-000123 → SP-20261205-****23: the day it was filed, not which case."""
+    prefix, _dash, serial = number.rpartition("-")
+    return f"{prefix}-{'*' * max(0, len(serial) - 2)}{serial[-2:]}" if prefix else "*" * len(number)
+
+
+def issued_document(sha256: str) -> IssuedDocument | None:
+    """The document the portal issued with this digest (a case's notice, or a penalty decision where
+    penalty cases are kept), or None."""
+    document = CaseDocument.objects.select_related("case").filter(sha256=sha256).first()
+    if document is not None:
+        return IssuedDocument(mask_number(document.case.number), document.get_kind_display(), document.created_at)
+    penalty = PenaltyCase.objects.filter(decision_sha256=sha256).only("number", "decided_at").first()
+    if penalty is not None:
+        return IssuedDocument(mask_number(penalty.number), _("Administrative penalty decision"), penalty.decided_at)
+    return None
 
 
 # The timeline ---------------------------------------------------------------------------------------

@@ -95,14 +95,14 @@ class Marks:
 
     trail: int
     notification: int
-    documents: frozenset[str]
+    document: int
 
     @classmethod
     def of(cls, case: Case) -> "Marks":
         return cls(
             trail=case.trail.aggregate(last=Max("seq"))["last"] or 0,
             notification=Notification.objects.filter(case=case).aggregate(last=Max("pk"))["last"] or 0,
-            documents=frozenset(case.documents.values_list("kind", flat=True)),
+            document=case.documents.aggregate(last=Max("pk"))["last"] or 0,
         )
 
 
@@ -113,7 +113,7 @@ def case_status_emit(case: Case, since: Marks | None = None) -> None:
     if since is not None:
         entries = case.trail.filter(seq__gt=since.trail).exclude(action__in=APPLICANT_ACTIONS).order_by("seq")
         notifications = case.notifications.filter(pk__gt=since.notification).order_by("pk")
-        documents = list(case.documents.exclude(kind__in=since.documents))
+        documents = list(case.documents.filter(pk__gt=since.document).order_by("pk"))
     supplement = case.supplement_requests.filter(answered_at__isnull=True).prefetch_related("materials").last()
     packet_emit(
         kind=Kind.CASE_STATUS,

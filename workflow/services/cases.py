@@ -244,6 +244,7 @@ def case_request_supplement(
         locked.supplement_count += 1
         request = SupplementRequest.objects.create(case=locked, note=opinion.strip(), requested_by=user)
         request.materials.set(materials)
+    document_issue(case=case, kind=DocumentKind.SUPPLEMENT_NOTICE)
     names = "、".join(material.name for material in materials)
     notify_applicant(
         case,
@@ -283,6 +284,7 @@ def case_not_accept(*, case: Case, user, reason: str, legal_basis: str, revision
         locked.refusal_reason, locked.refusal_basis = reason, legal_basis
         locked.concluded_at = locked.refused_at = timezone.now()
         _enter_step(locked, None, locked.concluded_at, WorkingCalendar())
+    document_issue(case=case, kind=DocumentKind.REFUSAL_DECISION)
     notify_applicant(
         case,
         NotificationKind.NOT_ACCEPTED,
@@ -398,6 +400,7 @@ def case_suspend(*, case: Case, user, opinion: str, days: int, revision=None, cl
         case, user, "suspend", opinion=opinion, revision=revision, client_address=client_address
     ) as locked:
         Pause.objects.create(case=locked, kind=PauseKind.SUSPENSION, reason=opinion.strip(), days=days, created_by=user)
+    document_issue(case=case, kind=DocumentKind.SUSPENSION_NOTICE)
     notify_applicant(
         case,
         NotificationKind.SUSPENDED,
@@ -442,6 +445,7 @@ def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, cli
             created_by=user,
         )
         _recompute_deadline(locked, WorkingCalendar())
+    document_issue(case=case, kind=DocumentKind.EXTENSION_NOTICE)
     notify_applicant(
         case,
         NotificationKind.EXTENDED,
@@ -477,6 +481,7 @@ def case_deny(*, case: Case, user, reason: str, legal_basis: str, revision=None,
         locked.refusal_reason, locked.refusal_basis = reason, legal_basis
         _decide(locked, reason)
         locked.refused_at = locked.decided_at
+    document_issue(case=case, kind=DocumentKind.DENIAL_DECISION)
     return case
 
 

@@ -19,7 +19,7 @@ from powers.constants import NOT_APPLIED_FOR
 from powers.public_selectors import public_item
 
 from ..constants import INTAKE_WORKING_DAYS, CaseState
-from ..forms.citizen import ApplicationForm, SupplementForm, TrackForm, WithdrawForm
+from ..forms.citizen import ApplicationForm, SupplementForm, TrackForm, VerifyForm, WithdrawForm
 from ..selectors import citizen as selectors
 from ..services.cases import case_file, case_resubmit, case_withdraw
 from ..services.notifications import notifications_mark_read
@@ -263,3 +263,17 @@ def track(request):
         else:
             timeline = selectors.case_timeline(case, private=False)
     return render(request, "workflow/citizen/track.html", {"form": form, "timeline": timeline})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(key="ip", rate=_track_rate, block=True)
+def track_verify(request):
+    """Is this a document the portal issued? Said by its digest, with the case number masked."""
+    posted = request.method == "POST"
+    form = VerifyForm(request.POST if posted else None, request.FILES if posted else None)
+    checked = found = None
+    if posted and form.is_valid():
+        checked = form.cleaned_data["digest"]
+        found = selectors.issued_document(checked)
+    context = {"form": form, "checked": checked, "found": found}
+    return render(request, "workflow/citizen/track_verify.html", context)

@@ -12,6 +12,7 @@ from portal.zones import serves_internal
 SEEDERS = [
     "portal.demo.seed",
     "powers.demo.seed",
+    "workflow.documents.seals.seed",
     "workflow.demo.seed",
     "workflow.demo_penalties.seed",
     "supervision.demo.seed",
