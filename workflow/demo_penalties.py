@@ -171,7 +171,7 @@ class _Script:
             services.penalty_request_hearing, self.informed(), opinion="当事人在法定期限内提出听证申请，拟组织听证。"
         )
         self.decided(hearing=True)
-        self.decided(amount="30000", justification="当事人主动消除违法行为危害后果，且系初次违法，依法减轻处罚。")
+        self.decided(amount="55000", justification="当事人主动消除违法行为危害后果，且系初次违法，依法从轻处罚。")
         self.step(services.penalty_execute, self.decided(amount="60001"), opinion="当事人已按期缴纳罚款。")
         closed = self.step(services.penalty_execute, self.decided(amount="70000"), opinion="当事人已按期缴纳罚款。")
         self.step(services.penalty_close, closed, opinion="处罚决定已执行完毕，予以结案。")

@@ -48,12 +48,16 @@ COLUMNS = (
     Column("steps", "办理环节", False, ("办理流程",)),
     Column("materials", "申请材料"),
     Column("standards", "裁量基准", False, ("自由裁量基准",)),
+    # Added after the others so that a file of the earlier format reads as before.
+    Column("legal_fine_min", "法定罚款下限（元）", False, ("罚款下限",)),
+    Column("legal_fine_max", "法定罚款上限（元）", False, ("罚款上限",)),
 )
 COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
 
 # PowerItem fields a file carries, beside code and department; the rest of a version is copied.
 TEXT_FIELDS = ("name", "legal_basis", "conditions", "fee_standard", "fee_basis", "rights", "complaint_channel")
 DAY_FIELDS = ("legal_days", "promised_days", "extension_days")
+FINE_FIELDS = ("legal_fine_min", "legal_fine_max")
 ITEM_FIELDS = ("name", "category", *TEXT_FIELDS[1:], *DAY_FIELDS, "is_immediate", "cleanup_status", "merged_into")
 
 

@@ -93,7 +93,9 @@ STANDARDS = [
 
 
 def penalty_item_of(department, code: str, name: str):
-    """A published penalty item of ``department`` with the four-level standard above."""
+    """A published penalty item of ``department`` with the four-level standard above, within the
+    law's range (Food Safety Law art. 122: 50,000 to 100,000 yuan where the goods are worth less
+    than 10,000 yuan)."""
     item = PowerItemFactory(
         published=True,
         department=department,
@@ -103,6 +105,8 @@ def penalty_item_of(department, code: str, name: str):
         legal_basis="《中华人民共和国食品安全法》第一百二十二条第一款",
         legal_days=90,
         promised_days=60,
+        legal_fine_min=50000,
+        legal_fine_max=100000,
     )
     for level, circumstances, low, high, other in STANDARDS:
         item.standards.create(

@@ -3,7 +3,8 @@
 As for licensing cases, each service locks the case row, refuses a stale page, fires the
 transition, saves and writes the trail entry in the same transaction. Discretion: the officer
 picks the circumstance level, which names the row of the item's standard applied; a fine outside
-that row's range needs a written justification, and is then kept for rule P2.
+that row's range needs a written justification, and is then kept for rule P2. No justification
+takes a fine outside the range the law sets for the item (``PowerItem.legal_fine_min/max``).
 """
 
 import hashlib
@@ -186,9 +187,20 @@ def _standard(case: PenaltyCase, level: str) -> DiscretionStandard:
 
 
 def _check_amount(standard: DiscretionStandard, amount: Decimal | None, justification: str) -> bool:
-    """Whether ``amount`` is outside the standard's range; refused there without a justification."""
+    """Whether ``amount`` is outside the standard's range. Outside the law's range it is refused
+    whatever the justification; outside the standard's, refused without one, and refused too when
+    the catalogue does not record the law's highest fine to hold the departure against."""
     if amount is None or amount < 0:
         raise ValidationError(_("Give the fine in yuan (0 for none)."))
+    item = standard.item
+    if not item.fine_within_law(amount):
+        raise ValidationError(
+            _(
+                "A fine of %(amount)s yuan is outside the range of fines the law sets for this violation "
+                "(%(range)s): no justification can allow it."
+            )
+            % {"amount": yuan(amount), "range": _legal_range(item)}
+        )
     outside = not standard.amount_min <= amount <= standard.amount_max
     if outside and not justification.strip():
         raise ValidationError(
@@ -203,7 +215,24 @@ def _check_amount(standard: DiscretionStandard, amount: Decimal | None, justific
                 "max": yuan(standard.amount_max),
             }
         )
+    if outside and item.legal_fine_max is None:
+        raise ValidationError(
+            _(
+                "The catalogue does not record the highest fine the law sets for this item, so a fine outside the "
+                "standard applied (%(min)s–%(max)s yuan) cannot be checked against the law: keep within the standard, "
+                "or have the catalogue administrator record the statutory range."
+            )
+            % {"min": yuan(standard.amount_min), "max": yuan(standard.amount_max)}
+        )
     return outside
+
+
+def _legal_range(item: PowerItem) -> str:
+    if item.legal_fine_min is None:
+        return _("at most %(max)s yuan") % {"max": yuan(item.legal_fine_max)}
+    if item.legal_fine_max is None:
+        return _("at least %(min)s yuan") % {"min": yuan(item.legal_fine_min)}
+    return _("%(min)s–%(max)s yuan") % {"min": yuan(item.legal_fine_min), "max": yuan(item.legal_fine_max)}
 
 
 @transaction.atomic
