@@ -41,7 +41,11 @@ ENTRIES = [
     NavEntry(_("My cases"), "workflow:my_cases", frozenset({Role.CITIZEN})),
     NavEntry(_("Complaints"), "supervision:my_complaints", frozenset({Role.CITIZEN})),
     NavEntry(_("Workbench"), "workflow:workbench", CASE_HANDLERS | {Role.INSPECTOR}),
-    NavEntry(_("Penalty cases"), "workflow:penalties", frozenset({Role.LAW_ENFORCER, Role.DEPT_HEAD, Role.INSPECTOR})),
+    NavEntry(
+        _("Penalty cases"),
+        "workflow:penalties",
+        frozenset({Role.LAW_ENFORCER, Role.LEGAL_REVIEWER, Role.DEPT_HEAD, Role.INSPECTOR}),
+    ),
     NavEntry(_("Supervision"), "supervision:dashboard", SUPERVISORS),
     NavEntry(_("Complaints"), "supervision:complaints", SUPERVISORS),
     NavEntry(_("Ratings"), "supervision:ratings", SUPERVISORS),

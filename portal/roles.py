@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("Discipline inspector")
     CATALOGUE_ADMIN = "catalogue_admin", _("Catalogue administrator")
     LAW_ENFORCER = "law_enforcer", _("Law-enforcement officer")
+    # 法制审核人员: reviews a penalty case before its decision (Administrative Penalty Law art. 58).
+    LEGAL_REVIEWER = "legal_reviewer", _("Legal reviewer")
 
 
 CATALOGUE_MODELS = ("poweritem", "step", "material", "discretionstandard")
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "powers.publish_poweritem",
     ],
     Role.LAW_ENFORCER: ["portal.view_department"],
+    Role.LEGAL_REVIEWER: ["portal.view_department"],
 }
 
 

@@ -10,12 +10,13 @@ range of fines the law sets (lowest, highest).
 
 from portal.roles import Role
 
-CLERK, REVIEWER, APPROVER, HEAD, OFFICER = (
+CLERK, REVIEWER, APPROVER, HEAD, OFFICER, LEGAL = (
     Role.WINDOW_CLERK,
     Role.REVIEWER,
     Role.APPROVER,
     Role.DEPT_HEAD,
     Role.LAW_ENFORCER,
+    Role.LEGAL_REVIEWER,
 )
 
 # Flowcharts: (step name, handling role, corruption-risk points).
@@ -43,8 +44,10 @@ FLOWS = {
     "penalty": [
         ("立案", OFFICER, "应当立案而不立案；选择性执法"),
         ("调查取证", OFFICER, "执法人员少于两人或者未出示执法证件；取证不全面，隐匿、篡改证据"),
-        ("法制审核", REVIEWER, "审核走过场；对裁量明显不当的不予纠正"),
         ("告知", OFFICER, "未告知陈述、申辩、听证权利"),
+        # Before the decision, after the party's statement or hearing (Administrative Penalty Law
+        # art. 58): the penalty case flow requires it wherever the flowchart has this step.
+        ("法制审核", LEGAL, "审核走过场；对裁量明显不当的不予纠正"),
         ("决定", HEAD, "违反自由裁量基准，同案不同罚；说情打招呼"),
         ("送达执行", OFFICER, "罚缴不分离；罚没款物不按规定上缴"),
     ],

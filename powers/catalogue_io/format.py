@@ -129,6 +129,7 @@ ROLES = Vocabulary(
         "inspector": "纪检监察人员",
         "catalogue_admin": "事项目录管理员",
         "law_enforcer": "执法人员",
+        "legal_reviewer": "法制审核人员",
     },
 )
 LEVELS = Vocabulary(Level, {"minor": "轻微", "general": "一般", "serious": "较重", "severe": "严重"})

@@ -126,6 +126,7 @@ def enforcers(department, other_department):
     return {
         "officer": StaffFactory(role="law_enforcer", department=department, username="sjj-officer"),
         "head": StaffFactory(role="dept_head", department=department, username="sjj-head"),
+        "legal": StaffFactory(role="legal_reviewer", department=department, username="sjj-legal"),
         "clerk": StaffFactory(role="window_clerk", department=department, username="sjj-clerk"),
         "other_officer": StaffFactory(role="law_enforcer", department=other_department, username="zjj-officer"),
         "inspector": UserFactory(role="inspector", username="inspector"),

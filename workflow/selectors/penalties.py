@@ -16,7 +16,9 @@ from ..models import PenaltyCase, PublishedPenalty
 
 
 def is_penalty_staff(user) -> bool:
-    return user.is_authenticated and user.has_role(Role.LAW_ENFORCER, Role.DEPT_HEAD, Role.INSPECTOR)
+    return user.is_authenticated and user.has_role(
+        Role.LAW_ENFORCER, Role.LEGAL_REVIEWER, Role.DEPT_HEAD, Role.INSPECTOR
+    )
 
 
 def penalty_cases(user, *, state: str = ""):

@@ -29,7 +29,7 @@ from ..exchange.packets import Kind
 from ..exchange.services import handles, packet_emit
 from ..masking import publication
 from ..models import CauseChange, PenaltyCase, PublishedPenalty
-from ..penalty_flows import acting_role
+from ..penalty_flows import acting_role, needs_legal_review
 from .numbers import number_next
 from .trail import trail_append
 from .transitions import fired, require
@@ -130,6 +130,11 @@ def _simple(action: str, moment_field: str | None = None):
 penalty_register = _simple("register", "registered_at")
 penalty_investigate = _simple("investigate")
 penalty_request_hearing = _simple("request_hearing")
+# 法制审核: the officer submits the case, the legal reviewer passes it or returns it with the
+# opinion, which the trail keeps (penalty_flows.needs_legal_review says when it is required).
+penalty_submit_review = _simple("submit_review")
+penalty_pass_review = _simple("pass_review")
+penalty_return_review = _simple("return_review")
 penalty_execute = _simple("execute", "executed_at")
 penalty_close = _simple("close", "closed_at")
 
@@ -272,10 +277,22 @@ def penalty_decide(
 ) -> PenaltyCase:
     """处罚决定 by the department head; the decision document (PDF) is issued with it."""
     decision = require(decision, _("Write the decision."))
+    if case.trail.filter(actor=user, action="pass_review").exists():
+        raise PermissionDenied(_("The legal reviewer of a case does not also decide it."))
     with _transition(
         case, user, "decide", opinion=decision, revision=revision, client_address=client_address
     ) as locked:
         locked.out_of_range = _check_amount(locked.standard, amount, justification)
+        # Reaching the decision passed the legal review when the item needs one: it passed this proposal.
+        reviewed = locked.proposed_amount
+        if needs_legal_review(locked) and amount > reviewed:
+            raise ValidationError(
+                _(
+                    "The legal review passed a fine of %(reviewed)s yuan: a heavier one (%(amount)s yuan) needs the "
+                    "party informed and the case reviewed again."
+                )
+                % {"reviewed": yuan(reviewed), "amount": yuan(amount)}
+            )
         locked.amount, locked.decision = amount, decision
         locked.justification = justification.strip()
         locked.decided_at = timezone.now()
@@ -320,6 +337,9 @@ SERVICES = {
     "change_cause": penalty_change_cause,
     "inform": penalty_inform,
     "request_hearing": penalty_request_hearing,
+    "submit_review": penalty_submit_review,
+    "pass_review": penalty_pass_review,
+    "return_review": penalty_return_review,
     "decide": penalty_decide,
     "execute": penalty_execute,
     "close": penalty_close,
