@@ -35,6 +35,7 @@ USERS = [
     ("approver", "赵审批", Role.APPROVER, "YG-SJJ"),
     ("head", "钱局长", Role.DEPT_HEAD, "YG-SJJ"),
     ("officer", "孙执法", Role.LAW_ENFORCER, "YG-SJJ"),
+    ("legal", "郑法审", Role.LEGAL_REVIEWER, "YG-SJJ"),
     ("inspector", "周监察", Role.INSPECTOR, "YG-JWJ"),
     ("catalogue", "吴目录", Role.CATALOGUE_ADMIN, "YG-FGJ"),
 ]

@@ -19,13 +19,15 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("Discipline inspector")
     CATALOGUE_ADMIN = "catalogue_admin", _("Catalogue administrator")
     LAW_ENFORCER = "law_enforcer", _("Law-enforcement officer")
+    # 法制审核人员: reviews a penalty case before its decision (Administrative Penalty Law art. 58).
+    LEGAL_REVIEWER = "legal_reviewer", _("Legal reviewer")
 
 
 # The posts that handle each kind of case, in the departments they hold ``portal.handle_cases`` on.
 # Belonging to a department is no post: its officer handles no licensing case, its clerks no
 # penalty case, its catalogue administrator neither.
 LICENSING_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER, Role.DEPT_HEAD)
-PENALTY_ROLES = (Role.LAW_ENFORCER, Role.DEPT_HEAD)
+PENALTY_ROLES = (Role.LAW_ENFORCER, Role.LEGAL_REVIEWER, Role.DEPT_HEAD)
 
 CATALOGUE_MODELS = ("poweritem", "step", "material", "discretionstandard")
 
@@ -48,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "powers.publish_poweritem",
     ],
     Role.LAW_ENFORCER: ["portal.view_department"],
+    Role.LEGAL_REVIEWER: ["portal.view_department"],
 }
 
 

@@ -96,6 +96,7 @@ class PowerItemAdmin(CatalogueImportAdminMixin, SimpleHistoryAdmin):
             {"fields": ["is_immediate", "legal_days", "promised_days", "extension_days"]},
         ),
         (_("Fees"), {"fields": ["fee_standard", "fee_basis"]}),
+        (_("Statutory fine (penalty items)"), {"fields": ["legal_fine_min", "legal_fine_max"]}),
         (_("Rights and complaints"), {"fields": ["rights", "complaint_channel"]}),
         (_("Cleanup"), {"fields": ["cleanup_status", "merged_into"]}),
     ]

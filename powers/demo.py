@@ -64,6 +64,7 @@ def _item(data: dict, departments: dict[str, Department], now: datetime) -> Powe
     department = departments[department_code]
     legal_days, promised_days = data["days"]
     fee_standard, fee_basis = data.get("fee", ("", ""))
+    legal_fine_min, legal_fine_max = data.get("fine", (None, None))
     return PowerItem(
         code=data["code"],
         name=data["name"],
@@ -75,6 +76,8 @@ def _item(data: dict, departments: dict[str, Department], now: datetime) -> Powe
         promised_days=promised_days,
         extension_days=data.get("extension", 10 if category == Category.LICENSING else 0),
         is_immediate=data.get("immediate", False),
+        legal_fine_min=legal_fine_min,
+        legal_fine_max=legal_fine_max,
         fee_standard=fee_standard,
         fee_basis=fee_basis,
         rights=data.get("rights", RIGHTS[category]),

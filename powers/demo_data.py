@@ -4,17 +4,19 @@ An item's code names its category and implementing department: XK-YG-SJJ-0001 is
 the department YG-SJJ. ``steps`` picks a flowchart from FLOWS with the item's own working-day limit
 for each step; ``materials`` are names (required, one copy) or (name, required, copies); a penalty
 item's ``standards`` run from the lightest level to the most severe (轻微, 一般, 较重, 严重), each
-(circumstances, lowest amount, highest amount, other sanctions), in yuan.
+(circumstances, lowest amount, highest amount, other sanctions), in yuan, all within ``fine``, the
+range of fines the law sets (lowest, highest).
 """
 
 from portal.roles import Role
 
-CLERK, REVIEWER, APPROVER, HEAD, OFFICER = (
+CLERK, REVIEWER, APPROVER, HEAD, OFFICER, LEGAL = (
     Role.WINDOW_CLERK,
     Role.REVIEWER,
     Role.APPROVER,
     Role.DEPT_HEAD,
     Role.LAW_ENFORCER,
+    Role.LEGAL_REVIEWER,
 )
 
 # Flowcharts: (step name, handling role, corruption-risk points).
@@ -42,8 +44,10 @@ FLOWS = {
     "penalty": [
         ("立案", OFFICER, "应当立案而不立案；选择性执法"),
         ("调查取证", OFFICER, "执法人员少于两人或者未出示执法证件；取证不全面，隐匿、篡改证据"),
-        ("法制审核", REVIEWER, "审核走过场；对裁量明显不当的不予纠正"),
         ("告知", OFFICER, "未告知陈述、申辩、听证权利"),
+        # Before the decision, after the party's statement or hearing (Administrative Penalty Law
+        # art. 58): the penalty case flow requires it wherever the flowchart has this step.
+        ("法制审核", LEGAL, "审核走过场；对裁量明显不当的不予纠正"),
         ("决定", HEAD, "违反自由裁量基准，同案不同罚；说情打招呼"),
         ("送达执行", OFFICER, "罚缴不分离；罚没款物不按规定上缴"),
     ],
@@ -444,6 +448,7 @@ ITEMS = [
     # ---- 行政处罚 CF ----
     dict(
         code="CF-YG-SJJ-0001",
+        fine=(50000, 100000),
         name="对未取得食品经营许可从事食品经营活动的处罚",
         basis="《中华人民共和国食品安全法》第一百二十二条第一款：违反本法规定，未取得食品生产经营许可从事食品生产经营活动，"
         "……由县级以上人民政府食品安全监督管理部门没收违法所得和违法生产经营的食品、食品添加剂以及用于违法生产经营的工具、"
@@ -483,6 +488,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-SJJ-0002",
+        fine=(5000, 50000),
         name="对食品经营者未按规定建立并遵守进货查验记录制度的处罚",
         basis="《中华人民共和国食品安全法》第五十三条、第一百二十六条第一款第（三）项：食品、食品添加剂生产经营者进货时"
         "未查验许可证和相关证明文件，或者未按规定建立并遵守进货查验记录、出厂检验记录和销售记录制度的，由县级以上人民政府"
@@ -506,6 +512,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-SJJ-0003",
+        fine=(10000, 500000),
         name="对未经设立登记从事经营活动的处罚",
         basis="《中华人民共和国市场主体登记管理条例》第四十三条：未经设立登记从事经营活动的，由登记机关责令改正，"
         "没收违法所得；拒不改正的，处1万元以上10万元以下的罚款；情节严重的，依法责令关闭停业，"
@@ -528,6 +535,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-GAJ-0001",
+        fine=(20, 200),
         name="对机动车驾驶人违反道路通行规定的处罚",
         basis="《中华人民共和国道路交通安全法》第九十条：机动车驾驶人违反道路交通安全法律、法规关于道路通行规定的，"
         "处警告或者二十元以上二百元以下罚款。本法另有规定的，依照规定处罚。\n《中华人民共和国行政处罚法》第五十一条",
@@ -545,6 +553,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-GAJ-0002",
+        fine=(200, 2000),
         name="对未取得机动车驾驶证驾驶机动车的处罚",
         basis="《中华人民共和国道路交通安全法》第九十九条：未取得机动车驾驶证、机动车驾驶证被吊销或者机动车驾驶证被暂扣期间"
         "驾驶机动车的，由公安机关交通管理部门处二百元以上二千元以下罚款，……可以并处十五日以下拘留。",
@@ -561,6 +570,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-CGJD-0001",
+        fine=(5000, 50000),
         name="对餐饮服务业经营者超标排放油烟的处罚",
         basis="《中华人民共和国大气污染防治法》第一百一十八条第一款：违反本法规定，排放油烟的餐饮服务业经营者未安装油烟净化设施、"
         "不正常使用油烟净化设施或者未采取其他油烟净化措施，超过排放标准排放油烟的，由县级以上地方人民政府确定的监督管理部门"
@@ -585,6 +595,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-ZJJ-0001",
+        fine=(50000, 500000),
         name="对未取得燃气经营许可证从事燃气经营活动的处罚",
         basis="《城镇燃气管理条例》第十五条、第四十五条第一款：违反本条例规定，未取得燃气经营许可证从事燃气经营活动的，"
         "由燃气管理部门责令停止违法行为，处5万元以上50万元以下罚款；有违法所得的，没收违法所得；构成犯罪的，"
@@ -612,6 +623,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-WJJ-0001",
+        fine=(500, 30000),
         name="对未依法取得公共场所卫生许可证擅自营业的处罚",
         basis="《公共场所卫生管理条例实施细则》第三十五条第一款：对未依法取得公共场所卫生许可证擅自营业的，由县级以上地方人民政府"
         "卫生计生行政部门责令限期改正，给予警告，并处以五百元以上五千元以下罚款；有下列情形之一的，处以五千元以上三万元以下罚款："
@@ -635,6 +647,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-RSJ-0001",
+        fine=(10000, 50000),
         name="对未经许可擅自从事职业中介活动的处罚",
         basis="《人力资源市场暂行条例》第四十二条：违反本条例第十八条规定，经营性人力资源服务机构未经许可擅自从事职业中介活动的，"
         "由人力资源社会保障行政部门予以关闭或者责令停止从事职业中介活动；有违法所得的，没收违法所得，"
@@ -657,6 +670,7 @@ ITEMS = [
     ),
     dict(
         code="CF-YG-FGJ-0001",
+        fine=(20000, 50000),
         name="对企业未依法告知备案信息或者提供虚假备案信息的处罚",
         basis="《企业投资项目核准和备案管理条例》第十九条：实行备案管理的项目，企业未依照本条例规定将项目信息或者已备案项目的"
         "信息变更情况告知备案机关，或者向备案机关提供虚假信息的，由备案机关责令限期改正；逾期不改正的，"

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -34,6 +36,19 @@ class PowerItem(PowerItemFlow):
     is_immediate = models.BooleanField(
         _("immediate item"), default=False, help_text=_("Accepted and concluded on the spot (即办件).")
     )
+    # The fine the law sets for the violation (处X元以上Y元以下罚款): no decision may leave it, and every
+    # row of the discretion standard lies within it. Empty where the law sets no bound in yuan.
+    legal_fine_min = models.DecimalField(
+        _("statutory lowest fine (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    legal_fine_max = models.DecimalField(
+        _("statutory highest fine (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Without it, no fine outside the discretion standard can be decided."),
+    )
     fee_standard = models.TextField(_("fee standard"), blank=True, help_text=_("Empty when no fee is charged."))
     fee_basis = models.TextField(_("fee basis"), blank=True)
     rights = models.TextField(_("counterpart's rights"), blank=True)
@@ -67,6 +82,12 @@ class PowerItem(PowerItemFlow):
             models.CheckConstraint(
                 condition=Q(promised_days__lte=F("legal_days")), name="poweritem_promised_within_legal"
             ),
+            models.CheckConstraint(
+                condition=Q(legal_fine_min__isnull=True)
+                | Q(legal_fine_max__isnull=True)
+                | Q(legal_fine_min__lte=F("legal_fine_max")),
+                name="poweritem_legal_fine_ordered",
+            ),
         ]
         indexes = [models.Index(fields=["department", "category", "status"])]
 
@@ -79,6 +100,9 @@ class PowerItem(PowerItemFlow):
             errors["promised_days"] = _("The promised time limit cannot be longer than the legal one.")
         if self.cleanup_status == CleanupStatus.MERGED and not self.merged_into:
             errors["merged_into"] = _("A merged item must name the code of the item it was merged into.")
+        low, high = self.legal_fine_min, self.legal_fine_max
+        if low is not None and high is not None and low > high:
+            errors["legal_fine_max"] = _("The statutory highest fine cannot be below the lowest.")
         if errors:
             raise ValidationError(errors)
 
@@ -89,6 +113,13 @@ class PowerItem(PowerItemFlow):
     @property
     def is_penalty(self) -> bool:
         return self.category == Category.PENALTY
+
+    def fine_within_law(self, amount: Decimal) -> bool:
+        """Whether the law's range allows ``amount``; a fine of 0 (不予处罚, Administrative Penalty
+        Law art. 33) is below any minimum and allowed, the standard applied still judges it."""
+        if self.legal_fine_max is not None and amount > self.legal_fine_max:
+            return False
+        return amount == 0 or self.legal_fine_min is None or amount >= self.legal_fine_min
 
 
 class Step(models.Model):
@@ -160,8 +191,22 @@ class DiscretionStandard(models.Model):
         return f"{self.get_level_display()} {self.amount_min}–{self.amount_max}"
 
     def clean(self):
-        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+        low, high = self.amount_min, self.amount_max
+        if low is not None and high is not None and low > high:
             raise ValidationError({"amount_max": _("The highest amount cannot be below the lowest.")})
+        # The item may be unsaved (the catalogue import checks a row against the file's range).
+        item = self.item if self.item_id or "item" in self._state.fields_cache else None
+        if item is None:
+            return
+        errors = {}
+        if high is not None and item.legal_fine_max is not None and high > item.legal_fine_max:
+            message = _("The highest amount is above the statutory highest fine (%(max)s yuan).")
+            errors["amount_max"] = ValidationError(message % {"max": item.legal_fine_max}, code="outside_law")
+        if low is not None and item.legal_fine_min is not None and 0 < low < item.legal_fine_min:
+            message = _("The lowest amount is below the statutory lowest fine (%(min)s yuan).")
+            errors["amount_min"] = ValidationError(message % {"min": item.legal_fine_min}, code="outside_law")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ImportJob(models.Model):

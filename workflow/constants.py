@@ -97,6 +97,8 @@ class PenaltyState(models.TextChoices):
     INVESTIGATING = "investigating", pgettext_lazy("penalty state", "Under investigation")
     INFORMED = "informed", pgettext_lazy("penalty state", "Party informed")
     HEARING = "hearing", pgettext_lazy("penalty state", "Hearing")
+    LEGAL_REVIEW = "legal_review", pgettext_lazy("penalty state", "Under legal review")
+    REVIEWED = "reviewed", pgettext_lazy("penalty state", "Legal review passed")
     DECIDED = "decided", pgettext_lazy("penalty state", "Decided")
     EXECUTED = "executed", pgettext_lazy("penalty state", "Executed")
     CLOSED = "closed", pgettext_lazy("penalty state", "Closed")
@@ -109,6 +111,8 @@ PENALTY_UNDECIDED_STATES = (
     PenaltyState.INVESTIGATING,
     PenaltyState.INFORMED,
     PenaltyState.HEARING,
+    PenaltyState.LEGAL_REVIEW,
+    PenaltyState.REVIEWED,
 )
 # Decided: published on the external zone, counted in the discretion statistics.
 PENALTY_DECIDED_STATES = (PenaltyState.DECIDED, PenaltyState.EXECUTED, PenaltyState.CLOSED)

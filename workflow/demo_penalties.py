@@ -1,11 +1,12 @@
 """Demo penalty cases for `manage.py seed_demo`: one or more in every state of ``PenaltyState``.
 
-They are handled at 阳光区市场监督管理局 (YG-SJJ) by the demo officer (孙执法) and head (钱局长)
-through the real services, so their trails and decision documents are the ones the site makes.
-One decision is outside the standard's range (rule P2), one cause was changed and one
-registration revoked (P1), and two registrations are back-dated on the case row only (as the
-licensing demo does) so that the 90-day limit shows yellow and red (P3). Running it again does
-nothing once the department has any penalty case.
+They are handled at 阳光区市场监督管理局 (YG-SJJ) by the demo officer (孙执法), legal reviewer
+(郑法审) and head (钱局长) through the real services, so their trails and decision documents are
+the ones the site makes. One decision is outside the standard's range (rule P2), one cause was
+changed and one registration revoked (P1), one legal review returned to the investigation, and
+two registrations are back-dated on the case row only (as the licensing demo does) so that the
+90-day limit shows yellow and red (P3). Running it again does nothing once the department has any
+penalty case.
 """
 
 from datetime import timedelta
@@ -87,18 +88,19 @@ def seed() -> list[tuple[str, str]]:
 def _seed() -> None:
     if PenaltyCase.objects.filter(department__code=DEPARTMENT).exists():
         return
-    users = User.objects.in_bulk(["officer", "head"], field_name="username")
+    users = User.objects.in_bulk(["officer", "legal", "head"], field_name="username")
     items = {item.code: item for item in PowerItem.objects.published().filter(code__in=[UNLICENSED, RECORDS])}
-    if len(users) != 2 or len(items) != 2:
+    if len(users) != 3 or len(items) != 2:
         return  # portal.demo and powers.demo have not run
-    _Script(users["officer"], users["head"], items[UNLICENSED], items[RECORDS]).run()
+    _Script(users, items[UNLICENSED], items[RECORDS]).run()
 
 
 class _Script:
-    def __init__(self, officer: User, head: User, unlicensed: PowerItem, records: PowerItem):
-        self.officer, self.head = officer, head
+    def __init__(self, users: dict[str, User], unlicensed: PowerItem, records: PowerItem):
+        self.users = users
+        self.officer = users["officer"]
         self.unlicensed, self.records = unlicensed, records
-        self.parties = iter(PARTIES * 3)
+        self.parties = iter(PARTIES * 4)
 
     def clue(self) -> PenaltyCase:
         party, id_number, mobile, address, clue = next(self.parties)
@@ -113,9 +115,8 @@ class _Script:
             client_address=ADDRESS,
         )
 
-    def step(self, service, case: PenaltyCase, by_head: bool = False, **fields) -> PenaltyCase:
-        user = self.head if by_head else self.officer
-        return service(case=case, user=user, client_address=ADDRESS, **fields)
+    def step(self, service, case: PenaltyCase, by: str = "officer", **fields) -> PenaltyCase:
+        return service(case=case, user=self.users[by], client_address=ADDRESS, **fields)
 
     def registered(self) -> PenaltyCase:
         return self.step(services.penalty_register, self.clue(), opinion="经初步核实，有违法事实，予以立案。")
@@ -123,7 +124,7 @@ class _Script:
     def investigating(self) -> PenaltyCase:
         return self.step(services.penalty_investigate, self.registered(), opinion="现场检查，制作询问笔录。")
 
-    def informed(self, level: str = "general", proposed: str = "65000") -> PenaltyCase:
+    def informed(self, level: str = "general", proposed: str = "65000", justification: str = "") -> PenaltyCase:
         case = self.investigating()
         facts = FACTS.format(party=case.party_name, address=case.party_address, gain="3200")
         return self.step(
@@ -132,17 +133,26 @@ class _Script:
             facts=facts,
             level=level,
             proposed_amount=Decimal(proposed),
+            justification=justification,
             opinion=INFORMED,
         )
 
+    def submitted(self, case: PenaltyCase) -> PenaltyCase:
+        return self.step(services.penalty_submit_review, case, opinion="调查终结，拟处罚意见及证据材料提请法制审核。")
+
+    def reviewed(self, case: PenaltyCase) -> PenaltyCase:
+        opinion = "经审核，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当，同意拟处罚意见。"
+        return self.step(services.penalty_pass_review, self.submitted(case), by="legal", opinion=opinion)
+
     def decided(self, amount: str = "65000", justification: str = "", hearing: bool = False) -> PenaltyCase:
-        case = self.informed()
+        # The decision is the fine the party was informed of and the legal review passed.
+        case = self.informed(proposed=amount, justification=justification)
         if hearing:
             self.step(services.penalty_request_hearing, case, opinion="当事人申请听证，已于听证会上充分陈述申辩。")
         return self.step(
             services.penalty_decide,
-            case,
-            by_head=True,
+            self.reviewed(case),
+            by="head",
             amount=Decimal(amount),
             justification=justification,
             decision="没收违法所得和违法经营的食品，并处罚款。",
@@ -170,15 +180,23 @@ class _Script:
         self.step(
             services.penalty_request_hearing, self.informed(), opinion="当事人在法定期限内提出听证申请，拟组织听证。"
         )
+        self.submitted(self.informed())
+        self.reviewed(self.informed())
+        self.step(
+            services.penalty_return_review,
+            self.submitted(self.informed(level="minor", proposed="50000")),
+            by="legal",
+            opinion="当事人违法经营时间已逾两个月，适用轻微情节不当，退回补充调查并重新裁量。",
+        )
         self.decided(hearing=True)
-        self.decided(amount="30000", justification="当事人主动消除违法行为危害后果，且系初次违法，依法减轻处罚。")
+        self.decided(amount="55000", justification="当事人主动消除违法行为危害后果，且系初次违法，依法从轻处罚。")
         self.step(services.penalty_execute, self.decided(amount="60001"), opinion="当事人已按期缴纳罚款。")
         closed = self.step(services.penalty_execute, self.decided(amount="70000"), opinion="当事人已按期缴纳罚款。")
         self.step(services.penalty_close, closed, opinion="处罚决定已执行完毕，予以结案。")
         self.step(
             services.penalty_revoke,
             self.registered(),
-            by_head=True,
+            by="head",
             reason="经复核，该线索已由区公安分局立案侦查，依法撤销立案并移送。",
         )
         self.backdate(self.investigating(), days=75)  # P3 yellow: past 80% of 90 days

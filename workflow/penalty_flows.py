@@ -1,18 +1,23 @@
 """The penalty case's state machine (DESIGN.md §4, 行政处罚).
 
     clue --register--> registered --investigate--> investigating --inform--> informed --decide--> decided
-      \\                  |                          |                       |  \\                  |
-       not_register       |                          |          request_hearing  hearing --decide--^
-       (not_registered)   |                          |                                         execute
-                          +---- change_cause (state unchanged, before the party is informed)    v
-    revoke: from registered to hearing, by the department head (revoked).         executed --close--> closed
+      |                   |                          ^    |                    |   \\               |
+      not_register        +------ change_cause ------+    |     request_hearing --> hearing      execute
+      (not_registered)                                    |                    |      |             v
+                                                   return_review     submit_review (either)   executed --close--> closed
+                                                          |                    v
+                                                          +--- legal_review -pass_review-> reviewed --decide--> decided
+    revoke: from any state before the decision, by the department head (revoked).
 
-Law-enforcement officers of the case's department fire everything but the decision and the
-revocation, which need its head. Only ``workflow.services.penalties`` fires these, with the row
-locked, and writes the trail entry.
+When the item's flowchart has a legal-review step (法制审核, Administrative Penalty Law art. 58),
+the case is decided only from ``reviewed``; otherwise from informed or hearing, as the other path
+is closed to it. Law-enforcement officers of the case's department fire every other step, its
+legal reviewer the review, its head the decision and the revocation. Only
+``workflow.services.penalties`` fires these, with the row locked, and writes the trail entry.
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -33,9 +38,35 @@ def _staff(role):
 
 is_officer = _staff(Role.LAW_ENFORCER)
 is_department_head = _staff(Role.DEPT_HEAD)
+_is_legal_reviewer = _staff(Role.LEGAL_REVIEWER)
+# A flowchart step that is the legal review: by its handling role, or by its name in a catalogue
+# imported before the role existed.
+LEGAL_REVIEW_STEP = Q(role=Role.LEGAL_REVIEWER) | Q(name__contains="法制审核")
+
+
+def is_legal_reviewer(case, user) -> bool:
+    """The department's legal reviewer, never one who acted on the case otherwise (the officer)."""
+    if not _is_legal_reviewer(case, user):
+        return False
+    return not case.trail.filter(actor=user).exclude(action__in=REVIEW_ACTIONS).exists()
+
+
+def needs_legal_review(case) -> bool:
+    return case.item.steps.filter(LEGAL_REVIEW_STEP).exists()
+
+
+def review_settled(case) -> bool:
+    """Decidable: reviewed, or an item whose flowchart has no legal review."""
+    return case.state == S.REVIEWED or not needs_legal_review(case)
+
 
 # The role each action is taken in, as the trail records it.
-ACTION_ROLES = {"decide": Role.DEPT_HEAD, "revoke": Role.DEPT_HEAD}
+REVIEW_ACTIONS = ("pass_review", "return_review")
+ACTION_ROLES = {
+    "decide": Role.DEPT_HEAD,
+    "revoke": Role.DEPT_HEAD,
+    **dict.fromkeys(REVIEW_ACTIONS, Role.LEGAL_REVIEWER),
+}
 
 
 def acting_role(action: str) -> str:
@@ -76,7 +107,31 @@ class PenaltyCaseFlow(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.
     def request_hearing(self):
         """The party asked for a hearing (听证)."""
 
-    @transition(field=state, source=[S.INFORMED, S.HEARING], target=S.DECIDED, permission=is_department_head)
+    @transition(
+        field=state,
+        source=[S.INFORMED, S.HEARING],
+        target=S.LEGAL_REVIEW,
+        permission=is_officer,
+        conditions=[needs_legal_review],
+    )
+    def submit_review(self):
+        """提请法制审核: the facts, the evidence and the proposed penalty go to the legal reviewer."""
+
+    @transition(field=state, source=S.LEGAL_REVIEW, target=S.REVIEWED, permission=is_legal_reviewer)
+    def pass_review(self):
+        """法制审核通过, with the reviewer's opinion: the head may decide."""
+
+    @transition(field=state, source=S.LEGAL_REVIEW, target=S.INVESTIGATING, permission=is_legal_reviewer)
+    def return_review(self):
+        """法制审核退回, with the reviewer's opinion: back to investigation, to inform the party again."""
+
+    @transition(
+        field=state,
+        source=[S.INFORMED, S.HEARING, S.REVIEWED],
+        target=S.DECIDED,
+        permission=is_department_head,
+        conditions=[review_settled],
+    )
     def decide(self):
         """处罚决定, by the department head; an amount outside the standard's range needs a justification
         (rule P2 red); the decision (PDF) is issued and published with personal data masked."""

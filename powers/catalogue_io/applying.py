@@ -25,7 +25,7 @@ from ..models import DiscretionStandard, Material, PowerItem, Step
 from ..selectors import EDIT_CATALOGUE, can_edit_department
 from ..services import VERSIONED_FIELDS, catalogue_publish_all
 from .errors import CatalogueRejected, RowError
-from .format import LEVEL_ORDER, normal
+from .format import FINE_FIELDS, LEVEL_ORDER, normal
 from .validation import Catalogue, ItemRecord
 
 BATCH = 1000  # records planned and written together: bounds memory and query size
@@ -220,6 +220,10 @@ def _plan(batch, existing: _Existing, departments, catalogue, errors, summary) -
             created.append(record)
             summary.created += 1
             continue
+        outside = _outside_law(record, base, existing)
+        if outside:
+            errors.append(RowError(record.row, catalogue.column("standards"), outside, "outside_law"))
+            continue
         if base["status"] == Status.PUBLISHED and _same(record, base, departments[record.department_code], existing):
             summary.unchanged += 1
             continue
@@ -233,6 +237,22 @@ def _plan(batch, existing: _Existing, departments, catalogue, errors, summary) -
         changed.append(record)
         summary.new_versions += 1
     return created, changed
+
+
+def _outside_law(record: ItemRecord, base: dict, existing: _Existing) -> str | None:
+    """A row of the discretion standard the new version would have outside the law's range it would
+    have, where one of the two comes from the version in force (the file's own pair is checked
+    when it is read)."""
+    if record.standards is not None and all(name in record.fields for name in FINE_FIELDS):
+        return None
+    law = PowerItem(**{name: record.fields.get(name, base[name]) for name in FINE_FIELDS})
+    for level, low, high, *_texts in _given(record.standards, existing.standards, base["id"]):
+        row = DiscretionStandard(item=law, level=level, amount_min=low, amount_max=high)
+        try:
+            row.clean()
+        except ValidationError as error:
+            return " ".join(message for messages in error.message_dict.values() for message in messages)
+    return None
 
 
 def _same(record: ItemRecord, base: dict, department: Department, existing: _Existing) -> bool:

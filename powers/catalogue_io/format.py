@@ -49,12 +49,16 @@ COLUMNS = (
     Column("steps", "办理环节", False, ("办理流程",)),
     Column("materials", "申请材料"),
     Column("standards", "裁量基准", False, ("自由裁量基准",)),
+    # Added after the others so that a file of the earlier format reads as before.
+    Column("legal_fine_min", "法定罚款下限（元）", False, ("罚款下限",)),
+    Column("legal_fine_max", "法定罚款上限（元）", False, ("罚款上限",)),
 )
 COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
 
 # PowerItem fields a file carries, beside code and department; the rest of a version is copied.
 TEXT_FIELDS = ("name", "legal_basis", "conditions", "fee_standard", "fee_basis", "rights", "complaint_channel")
 DAY_FIELDS = ("legal_days", "promised_days", "extension_days")
+FINE_FIELDS = ("legal_fine_min", "legal_fine_max")
 ITEM_FIELDS = ("name", "category", *TEXT_FIELDS[1:], *DAY_FIELDS, "is_immediate", "cleanup_status", "merged_into")
 
 
@@ -126,6 +130,7 @@ ROLES = Vocabulary(
         "inspector": "纪检监察人员",
         "catalogue_admin": "事项目录管理员",
         "law_enforcer": "执法人员",
+        "legal_reviewer": "法制审核人员",
     },
 )
 LEVELS = Vocabulary(Level, {"minor": "轻微", "general": "一般", "serious": "较重", "severe": "严重"})

@@ -21,6 +21,7 @@ from .format import (
     COLUMN_BY_FIELD,
     COLUMNS,
     DAY_FIELDS,
+    FINE_FIELDS,
     HEADER_FIELDS,
     LEVEL_ORDER,
     LEVELS,
@@ -56,6 +57,7 @@ _CLEAN_CODES = {
     "promised_days": "promised_over_legal",
     "merged_into": "merged_without_target",
     "amount_max": "bad_range",
+    "legal_fine_max": "bad_range",
 }
 
 
@@ -201,6 +203,9 @@ def _parse_row(catalogue: Catalogue, number: int, cells: dict[str, str]) -> tupl
     for name in DAY_FIELDS:
         if name in cells:
             fields[name] = _number(errors, name, cells[name], required=COLUMN_BY_FIELD[name].required)
+    for name in FINE_FIELDS:
+        if name in cells:
+            fields[name] = _fine(errors, name, cells[name])
     category = cells["category"]
     fields["category"] = CATEGORIES.parse(category) if category else None
     if not category:
@@ -226,7 +231,9 @@ def _parse_row(catalogue: Catalogue, number: int, cells: dict[str, str]) -> tupl
     if "materials" in cells:
         record.materials = _materials(errors, cells["materials"])
     if "standards" in cells:
-        record.standards = _standards(errors, cells["standards"])
+        # Checked against the law's range the row gives; against the catalogue's, when applied.
+        law = PowerItem(**{name: fields.get(name) for name in FINE_FIELDS if name not in errors.bad})
+        record.standards = _standards(errors, cells["standards"], law)
     check_item(errors, record, catalogue.defaults)
     return record, errors
 
@@ -250,6 +257,15 @@ def _number(errors: RowErrors, name: str, text: str, *, required: bool) -> int |
     if number is None:
         errors.add(name, _("%(value)s is not a whole number.") % {"value": text}, "bad_number")
     return number
+
+
+def _fine(errors: RowErrors, name: str, text: str):
+    if not text:
+        return None
+    amount = parse_amount(text)
+    if amount is None:
+        errors.add(name, _("%(value)s is not an amount of yuan.") % {"value": text}, "bad_amount")
+    return amount
 
 
 def _entry_error(errors: RowErrors, column: str, line: int, message: str, code: str) -> None:
@@ -311,7 +327,7 @@ def _materials(errors: RowErrors, text: str) -> tuple:
     return tuple(materials)
 
 
-def _standards(errors: RowErrors, text: str) -> tuple:
+def _standards(errors: RowErrors, text: str, law: PowerItem) -> tuple:
     standards, lines = [], {}
     for line, parts in cell_entries(text):
         level_text, low_text, high_text, circumstances = (parts + ["", "", ""])[:4]
@@ -334,7 +350,12 @@ def _standards(errors: RowErrors, text: str) -> tuple:
                 bad.add(name)
         other_sanctions = "|".join(parts[4:])
         entry = DiscretionStandard(
-            level=level, amount_min=low, amount_max=high, circumstances=circumstances, other_sanctions=other_sanctions
+            item=law,
+            level=level,
+            amount_min=low,
+            amount_max=high,
+            circumstances=circumstances,
+            other_sanctions=other_sanctions,
         )
         _check_entry(errors, "standards", line, entry, bad)
         standards.append((level, low, high, circumstances, other_sanctions))

@@ -11,6 +11,7 @@ from ..selectors import published_items
 from .format import (
     CLEANUP_STATUSES,
     COLUMNS,
+    FINE_FIELDS,
     LEVEL_ORDER,
     LEVELS,
     NO,
@@ -69,6 +70,7 @@ def item_cells(item: PowerItem) -> list:
         "steps": "\n".join(steps),
         "materials": "\n".join(materials),
         "standards": "\n".join(standards),
+        **{name: "" if getattr(item, name) is None else format_amount(getattr(item, name)) for name in FINE_FIELDS},
     }
     return [
         normal(values[column.field] if column.field in values else getattr(item, column.field)) for column in COLUMNS

@@ -27,7 +27,7 @@
       xAxis: {type: "category", data: stats.departments, axisLabel: {interval: 0, rotate: 30}},
       yAxis: {type: "value", minInterval: 1},
       series: [
-        {name: labels.cases, type: "bar", data: stats.cases},
+        {name: labels.received, type: "bar", data: stats.received},
         {name: labels.concluded, type: "bar", data: stats.concluded},
         {name: labels.on_time, type: "bar", data: stats.on_time}
       ]

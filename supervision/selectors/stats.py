@@ -1,30 +1,24 @@
 """Reads behind the scores, the public rankings and the case statistics (DESIGN.md §5).
 
-Statistics are grouped queries: one per breakdown (department, item, state), and two for the
-working days used, which the database counts per department and local day (of acceptance, of
-conclusion) so that Python walks the calendar once per day in the range, never once per case:
-the working days from acceptance to conclusion summed over cases are Σ W(day concluded) −
-Σ W(day accepted), where W(d) counts the working days up to d.
+Statistics are grouped queries, one per breakdown (department, item, state); every figure comes
+from ``figures.case_figures``, the one definition the monthly scores use too.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Case as Switch
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Min, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, QuerySet, Value, When
 
 from portal.models import Department
 from portal.roles import Role
 from portal.selectors import handled_department_ids
-from workflow.calendar import WorkingCalendar
 from workflow.constants import CaseState
 from workflow.models import Case
 
 from ..models import DepartmentScore
+from .figures import Figures, case_figures, concluded_between, period_bounds, received_between, working_days_used
 
 # Who sees what --------------------------------------------------------------------------------
 
@@ -97,128 +91,18 @@ def scored_departments() -> QuerySet[Department]:
 
 
 @dataclass
-class Figures:
-    """One line of the statistics: a department, an item, a state, or everything."""
-
-    code: str
-    name: str
-    cases: int = 0
-    concluded: int = 0
-    on_time: int = 0
-    # Concluded after an acceptance: the cases the working days are averaged over.
-    timed: int = 0
-    days_used: int = 0
-    days_promised: int = 0
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def on_time_rate(self) -> Decimal | None:
-        """In per cent, to one decimal."""
-        return _ratio(100 * self.on_time, self.concluded)
-
-    @property
-    def average_days_used(self) -> Decimal | None:
-        return _ratio(self.days_used, self.timed)
-
-    @property
-    def average_days_promised(self) -> Decimal | None:
-        return _ratio(self.days_promised, self.timed)
-
-    def add(self, other: "Figures") -> None:
-        for name in ("cases", "concluded", "on_time", "timed", "days_used", "days_promised"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-def _ratio(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-@dataclass
 class Statistics:
     total: Figures
     departments: list[Figures]
     items: list[Figures]
     item_count: int
+    # The cases received in the period by the state they are in now.
     states: list[Figures]
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
-
-
-def filtered_cases(*, scope: frozenset[int] | None, date_from: date | None = None, date_to: date | None = None):
-    """The cases counted: in ``scope``, accepted between the two days (inclusive, local time); a
-    case never accepted (waiting, refused at intake, withdrawn) counts by the day it was filed."""
+def _scoped(scope: frozenset[int] | None) -> QuerySet[Case]:
     cases = Case.objects.order_by()
-    if scope is not None:
-        cases = cases.filter(department_id__in=scope)
-    if date_from is None and date_to is None:
-        return cases
-    accepted, submitted = Q(accepted_at__isnull=False), Q(accepted_at__isnull=True)
-    if date_from is not None:
-        accepted &= Q(accepted_at__gte=_start_of(date_from))
-        submitted &= Q(submitted_at__gte=_start_of(date_from))
-    if date_to is not None:
-        accepted &= Q(accepted_at__lt=_start_of(date_to + timedelta(days=1)))
-        submitted &= Q(submitted_at__lt=_start_of(date_to + timedelta(days=1)))
-    return cases.filter(accepted | submitted)
-
-
-CONCLUDED = Q(concluded_at__isnull=False)
-ON_TIME = CONCLUDED & Q(concluded_at__lte=F("deadline_at"))
-TIMED = CONCLUDED & Q(accepted_at__isnull=False)
-
-
-def _counts():
-    return {
-        "n_cases": Count("pk"),
-        "n_concluded": Count("pk", filter=CONCLUDED),
-        "n_on_time": Count("pk", filter=ON_TIME),
-    }
-
-
-def _figures(row: dict, code: str, name: str) -> Figures:
-    return Figures(
-        code=code,
-        name=name,
-        cases=row["n_cases"],
-        concluded=row["n_concluded"],
-        on_time=row["n_on_time"],
-        timed=row.get("n_timed", 0),
-        days_promised=row.get("n_promised") or 0,
-    )
-
-
-def working_days_used(cases) -> dict[int, int]:
-    """Per department id, the working days from acceptance to conclusion summed over its concluded
-    ``cases``; two grouped queries streamed, and the calendar walked once over the days they span."""
-    timed = cases.filter(TIMED)
-    zone = timezone.get_default_timezone()
-    span = timed.aggregate(
-        accepted_first=Min("accepted_at"),
-        accepted_last=Max("accepted_at"),
-        concluded_first=Min("concluded_at"),
-        concluded_last=Max("concluded_at"),
-    )
-    if span["accepted_first"] is None:
-        return {}
-    days = [timezone.localdate(moment, zone) for moment in span.values()]
-    first, last = min(days), max(days)
-    calendar = WorkingCalendar(first, last)
-    worked, running = {}, 0
-    for offset in range((last - first).days + 1):
-        day = first + timedelta(days=offset)
-        running += calendar.is_workday(day)
-        worked[day] = running
-
-    used: dict[int, int] = {}
-    for moment, sign in (("concluded_at", 1), ("accepted_at", -1)):
-        per_day = timed.values("department_id", day=TruncDate(moment, tzinfo=zone)).annotate(n=Count("pk"))
-        for row in per_day.iterator(chunk_size=2000):
-            used[row["department_id"]] = used.get(row["department_id"], 0) + sign * row["n"] * worked[row["day"]]
-    return used
+    return cases if scope is None else cases.filter(department_id__in=scope)
 
 
 def case_statistics(
@@ -229,43 +113,39 @@ def case_statistics(
     department: Department | None = None,
     item_limit: int | None = None,
 ) -> Statistics:
-    """Cases by department, item and state, with on-time rates and working days used against promised."""
+    """The figures of docs/statistics.md by department and by item, and the cases received by state."""
     if department is not None:
         if scope is not None and department.pk not in scope:
             scope = frozenset()
         else:
             scope = frozenset({department.pk})
-    cases = filtered_cases(scope=scope, date_from=date_from, date_to=date_to)
+    cases = _scoped(scope)
+    start, end = period_bounds(date_from, date_to)
 
-    by_department = (
-        cases.values("department_id", "department__code", "department__name")
-        .annotate(
-            **_counts(),
-            n_timed=Count("pk", filter=TIMED),
-            n_promised=Sum("time_limit_days", filter=TIMED),
-        )
-        .order_by("department__code")
-    )
-    used = working_days_used(cases)
+    by_department = case_figures(
+        cases, start=start, end=end, by=("department_id", "department__code", "department__name")
+    ).order_by("department__code")
+    used = working_days_used(cases.filter(concluded_between(start, end)))
     departments = []
-    total = Figures(code="", name="全部")
+    total = Figures(name="全部")
     for row in by_department:
-        figures = _figures(row, row["department__code"], row["department__name"])
+        figures = Figures.of(row, code=row["department__code"], name=row["department__name"])
         figures.days_used = used.get(row["department_id"], 0)
         total.add(figures)
         departments.append(figures)
 
     by_item = (
-        cases.values("item__code")
-        .annotate(**_counts(), item_name=Max("item__name"), department_name=Max("department__name"))
-        .order_by("-n_cases", "item__code")
+        case_figures(cases, start=start, end=end, by=("item__code",))
+        .annotate(item_name=Max("item__name"), department_name=Max("department__name"))
+        .order_by("-received", "item__code")
     )
     item_count = by_item.count() if item_limit is not None else None
     rows = by_item[:item_limit] if item_limit is not None else by_item.iterator(chunk_size=2000)
     items = [_item_figures(row) for row in rows]
 
-    counted = dict(cases.values("state").annotate(n=Count("pk")).values_list("state", "n"))
-    states = [Figures(code=value, name=str(label), cases=counted.get(value, 0)) for value, label in CaseState.choices]
+    received = cases.filter(received_between(start, end))
+    counted = dict(received.values("state").annotate(n=Count("pk")).values_list("state", "n"))
+    states = [Figures(code=code, name=str(label), received=counted.get(code, 0)) for code, label in CaseState.choices]
     return Statistics(
         total=total,
         departments=departments,
@@ -276,7 +156,7 @@ def case_statistics(
 
 
 def _item_figures(row: dict) -> Figures:
-    figures = _figures(row, row["item__code"], row["item_name"])
+    figures = Figures.of(row, code=row["item__code"], name=row["item_name"])
     figures.extra["department"] = row["department_name"]
     return figures
 
@@ -290,12 +170,16 @@ EXPORT_HEADER = [
     "编码",
     "名称",
     "所属部门",
-    "办件数",
+    "收件数",
     "已办结",
     "按时办结",
     "按时办结率（%）",
     "平均用时（工作日）",
     "平均承诺时限（工作日）",
+    "逾期办结",
+    "不予受理",
+    "撤回",
+    "逾期未办结",
 ]
 
 
@@ -308,12 +192,16 @@ def statistics_rows(stats: Statistics) -> Iterator[list]:
             figures.code,
             figures.name,
             department,
-            figures.cases,
+            figures.received,
             figures.concluded,
             figures.on_time,
             figures.on_time_rate,
             figures.average_days_used if timed else None,
             figures.average_days_promised if timed else None,
+            figures.late,
+            figures.not_accepted,
+            figures.withdrawn,
+            figures.open_overdue,
         ]
 
     yield line("合计", stats.total)
@@ -322,4 +210,4 @@ def statistics_rows(stats: Statistics) -> Iterator[list]:
     for figures in stats.items:
         yield line("事项", figures, figures.extra.get("department", ""), timed=False)
     for figures in stats.states:
-        yield ["状态", figures.code, figures.name, "", figures.cases, None, None, None, None, None]
+        yield ["状态", figures.code, figures.name, "", figures.received, *[None] * 9]

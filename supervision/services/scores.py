@@ -7,13 +7,16 @@ department. Computing a month again replaces that month's rows and leaves the ot
 
 When a figure counts:
 
-- concluded, on time: cases concluded in the month; on time when concluded by their deadline;
+- concluded, on time: as docs/statistics.md defines them, from ``selectors.figures.case_figures``
+  over the month, the same selector as the statistics page (withdrawn and refused cases are not
+  concluded, and do not lower the on-time rate);
 - yellow cards: alerts raised yellow in the month (also those that later turned red);
 - red cards: alerts that turned red in the month (raised red, or escalated from yellow then),
   so that a month's cards stay what they were when the month ended, whenever it is recomputed;
 - upheld complaints: judged upheld in the month; bad ratings: 不满意 or 非常不满意 given in it.
 
-A department appears in a month when any of these, or a case filed or accepted, falls in it.
+A department appears in a month when any of these falls in it, or a case of it was filed, closed,
+or open past its deadline at the month's end.
 """
 
 import logging
@@ -25,16 +28,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from portal.zones import serves_internal
 from workflow.exchange.packets import Kind
 from workflow.exchange.services import packet_emit
-from workflow.models import Case
 
 from ..constants import BAD_GRADES, Level
 from ..models import Alert, Complaint, DepartmentScore, Rating
+from ..selectors.figures import case_figures
 
 logger = logging.getLogger(__name__)
 
@@ -146,17 +149,7 @@ def month_figures(month: date) -> dict[int, dict[str, int]]:
             for figure, column in names.items():
                 entry[figure] += row[column]
 
-    concluded = _within("concluded_at", start, end)
-    cases = (
-        Case.objects.order_by()
-        .filter(concluded | _within("submitted_at", start, end) | _within("accepted_at", start, end))
-        .values("department_id")
-        .annotate(
-            n_concluded=Count("pk", filter=concluded),
-            n_on_time=Count("pk", filter=concluded & Q(concluded_at__lte=F("deadline_at"))),
-        )
-    )
-    add(cases, concluded="n_concluded", on_time="n_on_time")
+    add(case_figures(start=start, end=end), concluded="concluded", on_time="on_time")
 
     raised = _within("raised_at", start, end)
     escalated = _within("escalated_at", start, end)

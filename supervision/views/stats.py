@@ -24,12 +24,12 @@ ITEMS_SHOWN = 50
 
 class StatsFilterForm(forms.Form):
     date_from = forms.DateField(
-        label=gettext_lazy("Accepted from"),
+        label=gettext_lazy("First day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=gettext_lazy("Accepted until"),
+        label=gettext_lazy("Last day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -100,7 +100,7 @@ def stats(request):
     statistics = _statistics(form, scope, item_limit=ITEMS_SHOWN)
     chart = {
         "departments": [row.name for row in statistics.departments],
-        "cases": [row.cases for row in statistics.departments],
+        "received": [row.received for row in statistics.departments],
         "concluded": [row.concluded for row in statistics.departments],
         "on_time": [row.on_time for row in statistics.departments],
     }
@@ -111,7 +111,7 @@ def stats(request):
         "filtered": any(form.cleaned_data.values()),
         "chart": chart,
         "labels": {
-            "cases": _("Cases"),
+            "received": _("Cases received"),
             "concluded": _("Concluded"),
             "on_time": _("Concluded on time"),
         },

@@ -1,5 +1,6 @@
-"""A penalty case in Chromium: an officer records a clue and carries the case to the decision, the head
-decides within the proposed range, the officer closes it, and the public page shows it masked.
+"""A penalty case in Chromium: an officer records a clue and carries the case to the legal review, the
+legal reviewer passes it, the head decides within the proposed range, the officer closes it, and the
+public page shows it masked.
 
 Selectors are data-testid attributes, form field names and URLs, as in test_cases.py.
 """
@@ -20,6 +21,16 @@ penalty_item = workflow_fixtures.penalty_item
 enforcers = workflow_fixtures.enforcers
 
 
+@pytest.fixture
+def reviewed_item(penalty_item):
+    """The item's flowchart has a legal review (法制审核) before the decision."""
+    steps = [("立案", "law_enforcer"), ("调查取证", "law_enforcer"), ("告知", "law_enforcer")]
+    steps += [("法制审核", "legal_reviewer"), ("决定", "dept_head"), ("送达执行", "law_enforcer")]
+    for position, (name, role) in enumerate(steps, start=1):
+        penalty_item.steps.create(position=position, name=name, role=role, days_limit=5)
+    return penalty_item
+
+
 def _step(page, action: str, *, expect_state: str, select=None, **fields) -> None:
     """Unfold the step's form on the case page, fill it, submit it, wait for the new state."""
     unfold(
@@ -37,12 +48,12 @@ def _step(page, action: str, *, expect_state: str, select=None, **fields) -> Non
     expect(page.locator("#content > .alert-success")).to_be_visible()
 
 
-def test_a_penalty_case_from_clue_to_public_decision(page, new_page, penalty_item, enforcers, tmp_path):
+def test_a_penalty_case_from_clue_to_public_decision(page, new_page, reviewed_item, enforcers, tmp_path):
     # The officer records a clue.
     log_in(page, enforcers["officer"].username, "/penalties/")
     page.get_by_test_id("new-clue").click()
     form = page.get_by_test_id("clue-form")
-    form.locator('select[name="item"]').select_option(str(penalty_item.pk))
+    form.locator('select[name="item"]').select_option(str(reviewed_item.pk))
     form.locator('input[name="party_name"]').fill("李四")
     form.locator('input[name="party_id_number"]').fill("110101199001011237")
     form.locator('input[name="party_mobile"]').fill("13912345678")
@@ -67,6 +78,13 @@ def test_a_penalty_case_from_clue_to_public_decision(page, new_page, penalty_ite
     expect(page.get_by_test_id("proposal")).to_contain_text("60001 – 75000")
     expect(page.locator('[data-testid="standard"][data-level="general"]')).to_have_attribute("aria-current", "true")
     expect(page.locator('[data-testid="transition"][data-action="decide"]')).to_have_count(0)  # the head's
+    _step(page, "submit_review", expect_state=PenaltyState.LEGAL_REVIEW, opinion="调查终结，提请法制审核。")
+
+    # The legal reviewer passes the review; until then the head has no decision to take.
+    legal = new_page()
+    log_in(legal, enforcers["legal"].username, f"/penalties/{case.number}/")
+    expect(legal.locator('[data-testid="transition"][data-action="return_review"]')).to_have_count(1)
+    _step(legal, "pass_review", expect_state=PenaltyState.REVIEWED, opinion="事实清楚，证据确凿，裁量适当。")
 
     # The head decides within the proposed range (the proposed fine is filled in).
     head = new_page()
@@ -84,7 +102,17 @@ def test_a_penalty_case_from_clue_to_public_decision(page, new_page, penalty_ite
     _step(page, "close", expect_state=PenaltyState.CLOSED, opinion="执行完毕，予以结案。")
     expect(page.get_by_test_id("no-transitions")).to_be_visible()
     actions = page.locator('[data-testid="trail-entry"]').evaluate_all("els => els.map(e => e.dataset.action)")
-    assert actions == ["receive", "register", "investigate", "inform", "decide", "execute", "close"]
+    assert actions == [
+        "receive",
+        "register",
+        "investigate",
+        "inform",
+        "submit_review",
+        "pass_review",
+        "decide",
+        "execute",
+        "close",
+    ]
 
     # Anyone reads the decision on the public page, the party's personal data masked.
     public = new_page()

@@ -59,6 +59,8 @@ def item_row(code: str = CODE, **cells: str) -> dict[str, str]:
         "steps": "受理|窗口人员|1\n审查|审查人员|5|审查标准不统一\n决定|审批人员|2",
         "materials": "食品经营许可申请书|是|1\n营业执照复印件|是|1\n健康证明|否|2",
         "standards": "",
+        "legal_fine_min": "",
+        "legal_fine_max": "",
     } | cells
 
 
@@ -131,6 +133,67 @@ def test_a_penalty_item_gets_its_discretion_standards(tmp_path, editor):
         ("minor", Decimal("0"), Decimal("5000"), "责令改正"),
         ("severe", Decimal("50000"), Decimal("100000"), "吊销许可证"),
     ]
+
+
+STANDARDS = "轻微|5000|20000|首次违法且及时改正|责令改正\n严重|50000|100000|造成严重后果|吊销许可证"
+PENALTY = "CF-YG-SJJ-0001"
+WITHOUT_LAW = {field: header for field, header in CHINESE.items() if not field.startswith("legal_fine")}
+
+
+def penalty_row(**cells: str) -> dict[str, str]:
+    fields = {"category": "行政处罚", "steps": "", "materials": "", "standards": STANDARDS}
+    return item_row(PENALTY, **fields | {"legal_fine_min": "5000", "legal_fine_max": "100000"} | cells)
+
+
+@pytest.mark.django_db
+def test_a_penalty_item_gets_the_range_of_fines_the_law_sets(tmp_path, editor):
+    catalogue_import(source=write_csv(tmp_path / "c.csv", [penalty_row()]), user=editor)
+
+    item = published(PENALTY)
+    assert (item.legal_fine_min, item.legal_fine_max) == (Decimal("5000"), Decimal("100000"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("cells", "column", "code"),
+    [
+        ({"legal_fine_max": "90000"}, "裁量基准", "outside_law"),
+        ({"legal_fine_min": "10000"}, "裁量基准", "outside_law"),
+        ({"legal_fine_min": "200000"}, "法定罚款上限（元）", "bad_range"),
+        ({"legal_fine_max": "十万"}, "法定罚款上限（元）", "bad_amount"),
+    ],
+)
+def test_a_standard_outside_the_laws_range_is_refused(tmp_path, editor, cells, column, code):
+    errors = rejected(write_csv(tmp_path / "c.csv", [penalty_row(**cells)]), editor)
+
+    assert (2, column, code) in where(errors)
+    assert not PowerItem.objects.filter(code=PENALTY).exists()
+
+
+@pytest.mark.django_db
+def test_a_narrower_law_against_the_standard_in_force_is_refused(tmp_path, editor):
+    catalogue_import(source=write_csv(tmp_path / "first.csv", [penalty_row()]), user=editor)
+    narrower = {name: value for name, value in penalty_row(legal_fine_max="80000").items() if name != "standards"}
+    headers = {field: header for field, header in CHINESE.items() if field != "standards"}
+
+    errors = rejected(write_csv(tmp_path / "second.csv", [narrower], headers=headers), editor)
+
+    assert where(errors) == {(2, "裁量基准", "outside_law")}
+    assert published(PENALTY).version == 1
+
+
+@pytest.mark.django_db
+def test_a_file_of_the_earlier_format_keeps_the_law_in_force_and_is_held_to_it(tmp_path, editor):
+    catalogue_import(source=write_csv(tmp_path / "first.csv", [penalty_row()]), user=editor)
+    changed = penalty_row(name="对无证经营的处罚")
+    wider = penalty_row(standards="严重|50000|150000|造成严重后果|吊销许可证")
+
+    catalogue_import(source=write_csv(tmp_path / "second.csv", [changed], headers=WITHOUT_LAW), user=editor)
+    errors = rejected(write_csv(tmp_path / "third.csv", [wider], headers=WITHOUT_LAW), editor)
+
+    item = published(PENALTY)
+    assert (item.version, item.name, item.legal_fine_max) == (2, "对无证经营的处罚", Decimal("100000"))
+    assert where(errors) == {(2, "裁量基准", "outside_law")}
 
 
 @pytest.mark.django_db
@@ -448,7 +511,14 @@ def catalogue(department):
     licence.steps.create(position=2, name="审查", role="reviewer", days_limit=5, risk_points="第一行\n第二行 C:\\docs")
     licence.materials.create(position=1, name="申请书", required=True, copies=2)
     licence.materials.create(position=2, name="身份证明", required=False, copies=1)
-    penalty = PowerItemFactory(code="CF-YG-SJJ-0001", category="CF", department=department, published=True)
+    penalty = PowerItemFactory(
+        code="CF-YG-SJJ-0001",
+        category="CF",
+        department=department,
+        published=True,
+        legal_fine_min=Decimal("0"),
+        legal_fine_max=Decimal("100000.50"),
+    )
     penalty.standards.create(level="severe", circumstances="情节严重", amount_min=50000, amount_max=100000)
     penalty.standards.create(
         level="minor", circumstances="首次", amount_min=0, amount_max="500.50", other_sanctions="警告"

@@ -106,6 +106,13 @@ def test_every_penalty_item_has_four_increasing_standards_one_per_level(seeded):
         assert all(standard.circumstances for standard in standards)
 
 
+def test_every_penalty_item_has_the_laws_range_and_its_standard_lies_within_it(seeded):
+    for item in PowerItem.objects.filter(category=Category.PENALTY):
+        assert item.legal_fine_min is not None and item.legal_fine_max is not None, item.code
+        for standard in item.standards.all():
+            standard.full_clean(validate_unique=False)
+
+
 def test_the_department_editor_edits_only_their_department(seeded, client):
     editor = User.objects.get(username="sjj_editor")
     sjj = Department.objects.get(code="YG-SJJ")

@@ -122,9 +122,9 @@ def test_p2_a_fine_outside_the_range_with_a_justification_is_red(registered, act
         services.penalty_decide,
         registered,
         "head",
-        amount=Decimal("40000"),
+        amount=Decimal("55000"),
         decision="罚款",
-        justification="当事人主动消除危害后果，依法减轻处罚",
+        justification="当事人主动消除危害后果，依法从轻处罚",
     )
 
     assert judged("P2", registered, moment - SECOND) is None

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 
 from powers.models import PowerItem
-from supervision.selectors.stats import EXPORT_HEADER, case_statistics, filtered_cases, working_days_used
+from supervision.selectors.figures import concluded_between, working_days_used
+from supervision.selectors.stats import EXPORT_HEADER, case_statistics
 from tests.factories import PowerItemFactory, StaffFactory, UserFactory
 from workflow.calendar import WorkingCalendar
 from workflow.models import Case
@@ -85,7 +86,7 @@ def cases(calendar_2025_2026, item, file_case, staff, other_department, immediat
 
 def _figures(figures) -> tuple:
     return (
-        figures.cases,
+        figures.received,
         figures.concluded,
         figures.on_time,
         figures.on_time_rate,
@@ -110,11 +111,11 @@ def test_cases_by_department_with_on_time_rate_and_working_days(cases):
 def test_cases_by_item_and_by_state(cases, item, immediate_item):
     stats = case_statistics(scope=None)
 
-    assert [(row.code, row.cases, row.concluded, row.on_time) for row in stats.items] == [
+    assert [(row.code, row.received, row.concluded, row.on_time) for row in stats.items] == [
         (item.code, 3, 2, 1),
         (immediate_item.code, 1, 1, 1),
     ]
-    counts = {row.code: row.cases for row in stats.states}
+    counts = {row.code: row.received for row in stats.states}
     assert counts["concluded"] == 3 and counts["submitted"] == 1
     assert sum(counts.values()) == 4
 
@@ -130,18 +131,19 @@ def test_an_item_counts_across_its_versions(cases, item):
 
     stats = case_statistics(scope=None)
 
-    assert [(row.code, row.cases) for row in stats.items][0] == (item.code, 3)
+    assert [(row.code, row.received) for row in stats.items][0] == (item.code, 3)
 
 
-def test_accepted_between_filters_on_the_day_of_acceptance_or_filing(cases):
+def test_each_figure_counts_in_the_period_of_its_event(cases):
     september = case_statistics(scope=None, date_from=date(2026, 9, 1), date_to=date(2026, 9, 30))
     august = case_statistics(scope=None, date_from=date(2026, 8, 1), date_to=date(2026, 8, 31))
 
-    # The slow case was accepted in August; the waiting one, never accepted, was filed in September.
-    assert {row.code: _figures(row)[:3] for row in september.departments} == {"YG-SJJ": (2, 1, 1), "YG-ZJJ": (1, 1, 1)}
-    assert {row.code: _figures(row) for row in august.departments} == {
-        "YG-SJJ": (1, 1, 0, Decimal("0.0"), Decimal("22.0"), Decimal("10.0"))
-    }
+    # Filed in September: the waiting case (the quick one was filed on 31 August); concluded in
+    # September: the quick and the slow one, whatever month they were accepted in.
+    assert {row.code: _figures(row)[:3] for row in september.departments} == {"YG-SJJ": (1, 2, 1), "YG-ZJJ": (1, 1, 1)}
+    # August: the quick case filed; the slow one, due 17 August, still open at the month's end.
+    (sjj,) = august.departments
+    assert (sjj.code, *_figures(sjj), sjj.open_overdue) == ("YG-SJJ", 1, 0, 0, None, None, None, 1)
 
 
 def test_the_working_days_skip_the_national_day_holidays(calendar_2025_2026, file_case, staff):
@@ -158,13 +160,13 @@ def test_the_summed_working_days_match_counting_case_by_case(cases, file_case, s
     conclude(holiday, staff, accepted=at("2026-09-29"), concluded=at("2026-10-12"))
     calendar = WorkingCalendar()
     expected: dict[int, int] = {}
-    for case in Case.objects.filter(concluded_at__isnull=False):
+    for case in Case.objects.filter(state="concluded"):
         days = calendar.working_days_between(
             case.accepted_at.astimezone(SHANGHAI).date(), case.concluded_at.astimezone(SHANGHAI).date()
         )
         expected[case.department_id] = expected.get(case.department_id, 0) + days
 
-    assert working_days_used(filtered_cases(scope=None)) == expected
+    assert working_days_used(Case.objects.filter(concluded_between(None, None))) == expected
 
 
 def test_nothing_concluded_gives_no_rate_rather_than_zero(calendar_2025_2026, file_case):
@@ -181,7 +183,7 @@ def test_nothing_concluded_gives_no_rate_rather_than_zero(calendar_2025_2026, fi
 def _department_rows(response) -> dict[str, str]:
     html = response.content.decode()
     return dict(
-        re.findall(r'data-testid="department-row" data-code="([^"]+)">.*?data-figure="cases">(\d+)<', html, re.S)
+        re.findall(r'data-testid="department-row" data-code="([^"]+)">.*?data-figure="received">(\d+)<', html, re.S)
     )
 
 
@@ -193,8 +195,8 @@ def test_an_inspector_sees_every_department(client, inspector, cases):
     assert response.status_code == 200
     assert _department_rows(response) == {"YG-SJJ": "3", "YG-ZJJ": "1"}
     html = response.content.decode()
-    assert 'data-figure="on_time_rate">66.7%' in html
-    assert 'data-figure="days">8.0 / 7.0' in html
+    assert 'data-summary="on_time_rate">66.7%' in html
+    assert 'data-summary="days">8.0 / 7.0' in html
     assert 'id="stats-chart-data"' in html
 
 
@@ -203,7 +205,7 @@ def test_an_inspector_filters_by_department_and_dates(client, inspector, cases):
 
     response = client.get(STATS, {"department": "YG-SJJ", "date_from": "2026-09-01", "date_to": "2026-09-30"})
 
-    assert _department_rows(response) == {"YG-SJJ": "2"}
+    assert _department_rows(response) == {"YG-SJJ": "1"}
     assert 'href="/supervision/stats/export.csv?date_from=2026-09-01&amp;date_to=2026-09-30&amp;department=YG-SJJ"' in (
         response.content.decode()
     )
@@ -286,10 +288,55 @@ def test_the_csv_export_holds_every_breakdown(client, inspector, cases, item, im
     assert response["Content-Disposition"] == 'attachment; filename="case-statistics.csv"'
     rows = _csv_rows(response)
     assert rows[0] == EXPORT_HEADER
-    assert rows[1] == ["合计", "", "全部", "", "4", "3", "2", "66.7", "8.0", "7.0"]
-    assert rows[2] == ["部门", "YG-SJJ", "阳光区市场监督管理局", "", "3", "2", "1", "50.0", "12.0", "10.0"]
-    assert rows[3] == ["部门", "YG-ZJJ", "阳光区住房和城乡建设局", "", "1", "1", "1", "100.0", "0.0", "1.0"]
-    assert rows[4] == ["事项", item.code, item.name, "阳光区市场监督管理局", "3", "2", "1", "50.0", "", ""]
+    assert rows[1] == ["合计", "", "全部", "", "4", "3", "2", "66.7", "8.0", "7.0", "1", "0", "0", "0"]
+    assert rows[2] == [
+        "部门",
+        "YG-SJJ",
+        "阳光区市场监督管理局",
+        "",
+        "3",
+        "2",
+        "1",
+        "50.0",
+        "12.0",
+        "10.0",
+        "1",
+        "0",
+        "0",
+        "0",
+    ]
+    assert rows[3] == [
+        "部门",
+        "YG-ZJJ",
+        "阳光区住房和城乡建设局",
+        "",
+        "1",
+        "1",
+        "1",
+        "100.0",
+        "0.0",
+        "1.0",
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
+    assert rows[4] == [
+        "事项",
+        item.code,
+        item.name,
+        "阳光区市场监督管理局",
+        "3",
+        "2",
+        "1",
+        "50.0",
+        "",
+        "",
+        "1",
+        "0",
+        "0",
+        "0",
+    ]
     assert rows[5][:5] == ["事项", immediate_item.code, "个体户登记", "阳光区住房和城乡建设局", "1"]
     states = {row[1]: row[4] for row in rows if row[0] == "状态"}
     assert states["concluded"] == "3" and states["submitted"] == "1" and len(states) == 11
@@ -305,8 +352,8 @@ def test_the_xlsx_export_reads_back_with_numbers_as_numbers(client, inspector, c
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["办件统计"]
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == EXPORT_HEADER
-    assert rows[1] == ("合计", None, "全部", None, 3, 2, 2, 100, 1, 5.5)
-    assert rows[2] == ("部门", "YG-SJJ", "阳光区市场监督管理局", None, 2, 1, 1, 100, 2, 10)
+    assert rows[1] == ("合计", None, "全部", None, 2, 3, 2, 66.7, 8, 7, 1, 0, 0, 0)
+    assert rows[2] == ("部门", "YG-SJJ", "阳光区市场监督管理局", None, 1, 2, 1, 50, 12, 10, 1, 0, 0, 0)
 
 
 def test_an_export_has_the_filters_and_the_scope_of_the_page(client, staff, cases):

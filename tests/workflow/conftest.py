@@ -111,7 +111,9 @@ STANDARDS = [
 
 
 def penalty_item_of(department, code: str, name: str):
-    """A published penalty item of ``department`` with the four-level standard above."""
+    """A published penalty item of ``department`` with the four-level standard above, within the
+    law's range (Food Safety Law art. 122: 50,000 to 100,000 yuan where the goods are worth less
+    than 10,000 yuan)."""
     item = PowerItemFactory(
         published=True,
         department=department,
@@ -121,6 +123,8 @@ def penalty_item_of(department, code: str, name: str):
         legal_basis="《中华人民共和国食品安全法》第一百二十二条第一款",
         legal_days=90,
         promised_days=60,
+        legal_fine_min=50000,
+        legal_fine_max=100000,
     )
     for level, circumstances, low, high, other in STANDARDS:
         item.standards.create(
@@ -140,6 +144,7 @@ def enforcers(department, other_department):
     return {
         "officer": StaffFactory(role="law_enforcer", department=department, username="sjj-officer"),
         "head": StaffFactory(role="dept_head", department=department, username="sjj-head"),
+        "legal": StaffFactory(role="legal_reviewer", department=department, username="sjj-legal"),
         "clerk": StaffFactory(role="window_clerk", department=department, username="sjj-clerk"),
         "other_officer": StaffFactory(role="law_enforcer", department=other_department, username="zjj-officer"),
         "inspector": UserFactory(role="inspector", username="inspector"),

@@ -249,11 +249,11 @@ def test_a_fine_outside_the_range_is_allowed_with_a_justification_and_kept(case_
     case = case_in(S.INFORMED)
 
     services.penalty_decide(
-        case=case, user=enforcers["head"], amount=Decimal("40000"), decision="罚款", justification="主动退赔，依法减轻"
+        case=case, user=enforcers["head"], amount=Decimal("55000"), decision="罚款", justification="主动退赔，依法从轻"
     )
 
-    assert (case.state, case.amount, case.out_of_range) == (S.DECIDED, Decimal("40000"), True)
-    assert case.justification == "主动退赔，依法减轻"
+    assert (case.state, case.amount, case.out_of_range) == (S.DECIDED, Decimal("55000"), True)
+    assert case.justification == "主动退赔，依法从轻"
 
 
 @pytest.mark.parametrize("amount", [Decimal("60001"), Decimal("75000")])
@@ -267,7 +267,7 @@ def test_a_fine_at_the_ends_of_the_range_is_within_it(case_in, enforcers, amount
 
 def test_the_proposed_fine_outside_the_range_also_needs_a_justification(case_in, enforcers):
     case = case_in(S.INVESTIGATING)
-    fields = arguments("inform") | {"proposed_amount": Decimal("100")}
+    fields = arguments("inform") | {"proposed_amount": Decimal("55000")}
 
     with pytest.raises(ValidationError, match="超出所适用裁量基准的幅度"):
         services.penalty_inform(case=case, user=enforcers["officer"], **fields)

@@ -116,11 +116,11 @@ def test_informing_with_a_fine_out_of_range_and_no_justification_is_refused(clie
     client.force_login(enforcers["officer"])
 
     response = post_step(
-        client, case, "inform", facts=FACTS, level="general", proposed_amount="20000", opinion="已告知"
+        client, case, "inform", facts=FACTS, level="general", proposed_amount="55000", opinion="已告知"
     )
 
     assert response.status_code == 400
-    assert "罚款 20000 元超出所适用裁量基准的幅度（一般：60001–75000 元），请书面说明理由" in response.content.decode()
+    assert "罚款 55000 元超出所适用裁量基准的幅度（一般：60001–75000 元），请书面说明理由" in response.content.decode()
     assert PenaltyCase.objects.get(pk=case.pk).state == S.INVESTIGATING
 
 
@@ -186,6 +186,9 @@ def test_the_public_page_is_served_on_the_external_zone_and_the_officers_pages_a
 
 def test_the_statistics_place_each_fine_against_the_ranges(client, open_clue, enforcers, penalty_item):
     head = enforcers["head"]
+    # A law without a minimum, so that a fine can fall below every row of the standard.
+    penalty_item.legal_fine_min = None
+    penalty_item.save(update_fields=["legal_fine_min"])
     for amount in ["65000", "70000", "55000", "40000", "60000.5"]:
         case = inform(open_clue(), enforcers["officer"], level="minor", proposed_amount=Decimal("55000"))
         services.penalty_decide(case=case, user=head, amount=Decimal(amount), decision="罚款", justification="听证后")

@@ -28,6 +28,9 @@ ACTION_LABELS = {
     "change_cause": pgettext_lazy("penalty action", "Change the cause"),  # 变更案由
     "inform": pgettext_lazy("penalty action", "Inform the party"),  # 告知
     "request_hearing": pgettext_lazy("penalty action", "Hold a hearing"),  # 听证
+    "submit_review": pgettext_lazy("penalty action", "Submit for legal review"),  # 提请法制审核
+    "pass_review": pgettext_lazy("penalty action", "Pass the legal review"),  # 法制审核通过
+    "return_review": pgettext_lazy("penalty action", "Return with the review opinion"),  # 法制审核退回
     "decide": pgettext_lazy("penalty action", "Decide"),  # 作出处罚决定
     "execute": pgettext_lazy("penalty action", "Record the execution"),  # 执行
     "close": pgettext_lazy("penalty action", "Close the case"),  # 结案
@@ -35,7 +38,7 @@ ACTION_LABELS = {
 }
 TRAIL_ACTION_LABELS = {**ACTION_LABELS, "receive": pgettext_lazy("penalty action", "Record the clue")}  # 登记线索
 # Steps that end a case or that the monitoring rules report: shown in red.
-GRAVE_ACTIONS = frozenset({"not_register", "change_cause", "revoke"})
+GRAVE_ACTIONS = frozenset({"not_register", "change_cause", "return_review", "revoke"})
 # A unified social credit code (统一社会信用代码) of an organisation: 18 characters, no I, O, S, V, Z.
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
@@ -166,6 +169,12 @@ class InformForm(StepForm):
         }
 
 
+class ReviewForm(StepForm):
+    """法制审核: the reviewer's opinion on the facts, the evidence, the law and the discretion."""
+
+    opinion_label = _("Review opinion")
+
+
 class DecideForm(StepForm):
     """处罚决定: the fine (the proposed one to start with) and the decision."""
 
@@ -193,6 +202,8 @@ FORMS: dict[str, type[StepForm]] = {
     "revoke": ReasonForm,
     "change_cause": CauseChangeForm,
     "inform": InformForm,
+    "pass_review": ReviewForm,
+    "return_review": ReviewForm,
     "decide": DecideForm,
 }
 

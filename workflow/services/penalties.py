@@ -3,7 +3,8 @@
 As for licensing cases, each service locks the case row, refuses a stale page, fires the
 transition, saves and writes the trail entry in the same transaction. Discretion: the officer
 picks the circumstance level, which names the row of the item's standard applied; a fine outside
-that row's range needs a written justification, and is then kept for rule P2.
+that row's range needs a written justification, and is then kept for rule P2. No justification
+takes a fine outside the range the law sets for the item (``PowerItem.legal_fine_min/max``).
 """
 
 import hashlib
@@ -28,7 +29,7 @@ from ..exchange.packets import Kind
 from ..exchange.services import handles, packet_emit
 from ..masking import publication
 from ..models import CauseChange, PenaltyCase, PublishedPenalty
-from ..penalty_flows import acting_role
+from ..penalty_flows import acting_role, needs_legal_review
 from .numbers import number_next
 from .trail import trail_append
 from .transitions import fired, require
@@ -129,6 +130,11 @@ def _simple(action: str, moment_field: str | None = None):
 penalty_register = _simple("register", "registered_at")
 penalty_investigate = _simple("investigate")
 penalty_request_hearing = _simple("request_hearing")
+# 法制审核: the officer submits the case, the legal reviewer passes it or returns it with the
+# opinion, which the trail keeps (penalty_flows.needs_legal_review says when it is required).
+penalty_submit_review = _simple("submit_review")
+penalty_pass_review = _simple("pass_review")
+penalty_return_review = _simple("return_review")
 penalty_execute = _simple("execute", "executed_at")
 penalty_close = _simple("close", "closed_at")
 
@@ -186,9 +192,20 @@ def _standard(case: PenaltyCase, level: str) -> DiscretionStandard:
 
 
 def _check_amount(standard: DiscretionStandard, amount: Decimal | None, justification: str) -> bool:
-    """Whether ``amount`` is outside the standard's range; refused there without a justification."""
+    """Whether ``amount`` is outside the standard's range. Outside the law's range it is refused
+    whatever the justification; outside the standard's, refused without one, and refused too when
+    the catalogue does not record the law's highest fine to hold the departure against."""
     if amount is None or amount < 0:
         raise ValidationError(_("Give the fine in yuan (0 for none)."))
+    item = standard.item
+    if not item.fine_within_law(amount):
+        raise ValidationError(
+            _(
+                "A fine of %(amount)s yuan is outside the range of fines the law sets for this violation "
+                "(%(range)s): no justification can allow it."
+            )
+            % {"amount": yuan(amount), "range": _legal_range(item)}
+        )
     outside = not standard.amount_min <= amount <= standard.amount_max
     if outside and not justification.strip():
         raise ValidationError(
@@ -203,7 +220,24 @@ def _check_amount(standard: DiscretionStandard, amount: Decimal | None, justific
                 "max": yuan(standard.amount_max),
             }
         )
+    if outside and item.legal_fine_max is None:
+        raise ValidationError(
+            _(
+                "The catalogue does not record the highest fine the law sets for this item, so a fine outside the "
+                "standard applied (%(min)s–%(max)s yuan) cannot be checked against the law: keep within the standard, "
+                "or have the catalogue administrator record the statutory range."
+            )
+            % {"min": yuan(standard.amount_min), "max": yuan(standard.amount_max)}
+        )
     return outside
+
+
+def _legal_range(item: PowerItem) -> str:
+    if item.legal_fine_min is None:
+        return _("at most %(max)s yuan") % {"max": yuan(item.legal_fine_max)}
+    if item.legal_fine_max is None:
+        return _("at least %(min)s yuan") % {"min": yuan(item.legal_fine_min)}
+    return _("%(min)s–%(max)s yuan") % {"min": yuan(item.legal_fine_min), "max": yuan(item.legal_fine_max)}
 
 
 @transaction.atomic
@@ -243,10 +277,22 @@ def penalty_decide(
 ) -> PenaltyCase:
     """处罚决定 by the department head; the decision document (PDF) is issued with it."""
     decision = require(decision, _("Write the decision."))
+    if case.trail.filter(actor=user, action="pass_review").exists():
+        raise PermissionDenied(_("The legal reviewer of a case does not also decide it."))
     with _transition(
         case, user, "decide", opinion=decision, revision=revision, client_address=client_address
     ) as locked:
         locked.out_of_range = _check_amount(locked.standard, amount, justification)
+        # Reaching the decision passed the legal review when the item needs one: it passed this proposal.
+        reviewed = locked.proposed_amount
+        if needs_legal_review(locked) and amount > reviewed:
+            raise ValidationError(
+                _(
+                    "The legal review passed a fine of %(reviewed)s yuan: a heavier one (%(amount)s yuan) needs the "
+                    "party informed and the case reviewed again."
+                )
+                % {"reviewed": yuan(reviewed), "amount": yuan(amount)}
+            )
         locked.amount, locked.decision = amount, decision
         locked.justification = justification.strip()
         locked.decided_at = timezone.now()
@@ -291,6 +337,9 @@ SERVICES = {
     "change_cause": penalty_change_cause,
     "inform": penalty_inform,
     "request_hearing": penalty_request_hearing,
+    "submit_review": penalty_submit_review,
+    "pass_review": penalty_pass_review,
+    "return_review": penalty_return_review,
     "decide": penalty_decide,
     "execute": penalty_execute,
     "close": penalty_close,
