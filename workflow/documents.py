@@ -21,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .calendar import WorkingCalendar, provisional_note
 from .constants import DocumentKind
 from .models import Case, PenaltyCase
 
@@ -56,6 +57,12 @@ def _qr(url: str, size: float = 32 * mm) -> Drawing:
     return drawing
 
 
+def _provisional(case: Case) -> list[str]:
+    """The notice's warning when its deadline is counted over a year whose holidays are not entered in full."""
+    note = provisional_note(WorkingCalendar().provisional_years(case.accepted_at, case.deadline_at))
+    return [f"{note}。"] if note else []
+
+
 def _body(case: Case, kind: str) -> list[str]:
     item = case.item.name
     if kind == DocumentKind.ACCEPTANCE_NOTICE:
@@ -70,6 +77,7 @@ def _body(case: Case, kind: str) -> list[str]:
                 "tests or expert review is not counted)."
             )
             % {"deadline": _day(case.deadline_at), "days": case.item.promised_days},
+            *_provisional(case),
         ]
     if case.refusal_reason:
         return [

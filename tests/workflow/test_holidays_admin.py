@@ -12,7 +12,7 @@ from workflow.models import Holiday, HolidayKind, HolidaySource
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:workflow_holiday_changelist")
-NO_DAYS = "The working-day calendar holds no days for"
+NO_DAYS = "The holiday schedule of"
 
 
 def calendar_warnings(response) -> list[str]:
@@ -31,12 +31,13 @@ def mid_2026():
         yield
 
 
-def test_changelist_warns_of_next_year_without_rows(admin_client, calendar_2025_2026, mid_2026):
+def test_changelist_warns_of_next_year_not_complete(admin_client, calendar_2025_2026, mid_2026):
     response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
     assert calendar_warnings(response) == [
-        "The working-day calendar holds no days for 2027: deadlines in 2027 count Monday to Friday and New Year, "
-        "Labour Day and National Day only. Enter the State Council's schedule."
+        "The holiday schedule of 2027 is not marked complete: its days without a row count Monday to Friday less "
+        "New Year, Labour Day and National Day, and deadlines over it are shown as provisional. Enter (or import) "
+        "the State Council's schedule and mark the year complete."
     ]
 
 
@@ -46,10 +47,10 @@ def test_changelist_does_not_warn_when_both_years_have_rows(admin_client, calend
     assert calendar_warnings(response) == []
 
 
-def test_a_single_manual_row_makes_a_year_held(admin_client, calendar_2025_2026, mid_2026):
-    Holiday.objects.create(date=date(2027, 1, 1), kind=HolidayKind.HOLIDAY, name="元旦")
+def test_a_single_manual_row_does_not_make_a_year_complete(admin_client, calendar_2025_2026, mid_2026):
+    Holiday.objects.create(date=date(2027, 2, 6), kind=HolidayKind.HOLIDAY, name="春节")
     response = admin_client.get(CHANGELIST)
-    assert calendar_warnings(response) == []
+    assert len(calendar_warnings(response)) == 1
 
 
 def test_changelist_filters_by_year(admin_client, calendar_2025_2026):
