@@ -434,6 +434,11 @@ def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, cli
     limit = case.item.extension_days or STATUTORY_EXTENSION_DAYS
     if not days or not 1 <= days <= limit:
         raise ValidationError(_("An extension is from 1 to %(limit)d working days.") % {"limit": limit})
+    if not flows.may_extend(case):
+        # The transition would refuse too, but in the name of the case's state, which allows it.
+        raise ValidationError(
+            _("This case has already been extended once; by law it cannot be extended again."), code="extended"
+        )
     with _transition(case, user, "extend", opinion=opinion, revision=revision, client_address=client_address) as locked:
         now = timezone.now()
         Pause.objects.create(

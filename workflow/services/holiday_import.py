@@ -78,7 +78,10 @@ def schedule_parse(content: bytes) -> tuple[int, dict[date, tuple[str, str]]]:
         for i in range((last - first).days + 1):
             day = first + timedelta(days=i)
             if day in days and days[day][0] != kind:
-                errors.append(_("Line %(line)d: %(day)s is given twice.") % {"line": line, "day": day.isoformat()})
+                errors.append(
+                    _("Line %(line)d: %(day)s is given both as a holiday and as a workday.")
+                    % {"line": line, "day": day.isoformat()}
+                )
             days[day] = (kind, name)
             years.add(day.year)
     if len(years) > 1:
