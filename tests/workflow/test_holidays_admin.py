@@ -6,7 +6,7 @@ import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from supervision.constants import AlertState
 from supervision.models import Alert
@@ -29,6 +29,9 @@ def calendar_warnings(response) -> list[str]:
 def english(admin_client):
     """The English msgids, whatever the Chinese catalogue says of them later."""
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    yield
+    # The last request's language stays active in this thread: the tests after these expect Chinese.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
