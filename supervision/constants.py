@@ -35,6 +35,7 @@ class Subject(models.TextChoices):
     RATING = "rating", _("Rating")
     CAMERA = "camera", _("Camera")
     EXCHANGE = "exchange", _("Exchange")
+    CALENDAR = "calendar", _("Holiday calendar")
 
 
 class ComplaintSource(models.TextChoices):

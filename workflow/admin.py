@@ -1,72 +1,9 @@
-from django.contrib import admin, messages
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 
 from portal.admin import ReadOnlyMixin
 
-from .models import (
-    Case,
-    CauseChange,
-    Holiday,
-    HolidaySource,
-    Notification,
-    OutboundMessage,
-    PenaltyCase,
-    TrailCheckpoint,
-    TrailEntry,
-)
-
-
-class YearFilter(admin.SimpleListFilter):
-    title = _("year")
-    parameter_name = "year"
-
-    def lookups(self, request, model_admin):
-        years = Holiday.objects.dates("date", "year", order="DESC")
-        return [(str(day.year), str(day.year)) for day in years]
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(date__year=int(self.value()))
-        return queryset
-
-
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    """The working-day calendar. Model permissions decide who edits it (superusers by default)."""
-
-    list_display = ["date", "weekday", "kind", "name", "source"]
-    list_filter = ["kind", YearFilter, "source"]
-    search_fields = ["name"]
-    date_hierarchy = "date"
-    readonly_fields = ["source"]
-
-    @admin.display(description=_("weekday"))
-    def weekday(self, obj):
-        return date_format(obj.date, "l")
-
-    def save_model(self, request, obj, form, change):
-        # A row an administrator touched is theirs: seeding from the package leaves it alone.
-        obj.source = HolidaySource.MANUAL
-        super().save_model(request, obj, form, change)
-
-    def changelist_view(self, request, extra_context=None):
-        this_year = timezone.localdate().year
-        years = [this_year, this_year + 1]
-        held = {day.year for day in Holiday.objects.filter(date__year__in=years).dates("date", "year")}
-        for year in years:
-            if year not in held:
-                messages.warning(
-                    request,
-                    _(
-                        "The working-day calendar holds no days for %(year)d: deadlines in %(year)d count Monday to "
-                        "Friday and New Year, Labour Day and National Day only. Enter the State Council's schedule."
-                    )
-                    % {"year": year},
-                )
-        return super().changelist_view(request, extra_context)
-
+from . import admin_holidays  # noqa: F401  (registers the calendar's admins)
+from .models import Case, CauseChange, Notification, OutboundMessage, PenaltyCase, TrailCheckpoint, TrailEntry
 
 # Cases and what they leave behind: read-only. A case (or penalty case) changes state only through
 # its services, which lock it, check who acts and write the trail; the trail itself is append-only.

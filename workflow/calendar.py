@@ -1,18 +1,23 @@
 """Working days: the arithmetic of deadlines over the `Holiday` table.
 
-A day is a working day when the table says so (an adjusted working weekend day, 调休上班), or when
-it is Monday to Friday and the table does not mark it a day off. A year the table holds no row for
-is not known yet (the State Council publishes each schedule late in the year before): it counts
-Monday to Friday minus the fixed-date statutory days below, and lands in ``missing_years`` so the
-caller can warn. It never raises: a clerk's request must not fail for a calendar nobody entered.
+A day the table holds a row for is what the row says (a day off, or an adjusted working weekend
+day, 调休上班). Any other day of a year marked complete (``HolidayYear``) is a working day from
+Monday to Friday. A year not marked complete is not known yet (the State Council publishes each
+schedule late in the year before, and a year may be entered in part): its days without a row count
+Monday to Friday minus the fixed-date statutory days below, and the year lands in
+``missing_years``. A deadline counted over such a year is provisional (``years_not_covered``) and
+says so wherever it is shown. Nothing here raises: a clerk's request must not fail for a calendar
+nobody entered.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Holiday, HolidayKind
+from .models import Holiday, HolidayKind, HolidayYear
 
 # 《全国年节及纪念日放假办法》 as revised by the State Council with effect from 2025: the holidays
 # on fixed solar dates. Spring Festival, Qingming, Dragon Boat and Mid-Autumn follow the lunar
@@ -24,21 +29,51 @@ ONE_DAY = timedelta(days=1)
 Pause = tuple[datetime, datetime | None]
 
 
+def complete_years() -> frozenset[int]:
+    """The years whose schedule an administrator (or the package's seeding) confirmed as complete."""
+    return frozenset(HolidayYear.objects.filter(complete=True).values_list("year", flat=True))
+
+
+def years_not_covered(first: date, last: date, complete: Collection[int]) -> list[int]:
+    """The years of the span [first, last] (either order) that are not among ``complete``: a
+    deadline counted over the span is provisional unless this is empty."""
+    first, last = min(first, last), max(first, last)
+    return [year for year in range(first.year, last.year + 1) if year not in complete]
+
+
+def provisional_note(years: Iterable[int]) -> str:
+    """What a provisional deadline says beside it (empty for a deadline over complete years)."""
+    years = sorted(years)
+    if not years:
+        return ""
+    return _("Provisional: the holiday schedule for %(years)s is not yet entered") % {
+        "years": "、".join(str(year) for year in years)
+    }
+
+
 class WorkingCalendar:
     """Working-day arithmetic, reading the `Holiday` rows of whole years, one query per range.
 
     Rows are loaded on first use for the years a computation needs (``add_working_days`` and
-    ``working_days_between`` load their whole estimated span at once) and kept in the instance:
-    build one calendar per request or task, not one per case.
+    ``working_days_between`` load their whole estimated span at once) and kept in the instance, as
+    is the set of complete years (one query): build one calendar per request or task, not one per
+    case.
     """
 
     def __init__(self, start: date | None = None, end: date | None = None):
         self._kinds: dict[date, str] = {}
         self._loaded: set[int] = set()
-        self._years_with_rows: set[int] = set()
         self.missing_years: set[int] = set()
         if start is not None:
             self._load(start, end or start)
+
+    @cached_property
+    def complete_years(self) -> frozenset[int]:
+        return complete_years()
+
+    def provisional_years(self, first: date | datetime, last: date | datetime) -> list[int]:
+        """The years of a deadline's span (its start and its end) not known in full; see ``years_not_covered``."""
+        return years_not_covered(_day(first), _day(last), self.complete_years)
 
     def _load(self, first: date, last: date) -> None:
         first, last = min(first, last), max(first, last)
@@ -49,7 +84,6 @@ class WorkingCalendar:
         rows = Holiday.objects.filter(date__gte=date(lo, 1, 1), date__lte=date(hi, 12, 31)).values_list("date", "kind")
         for day, kind in rows:
             self._kinds[day] = kind
-            self._years_with_rows.add(day.year)
         self._loaded.update(range(lo, hi + 1))
 
     def _load_span(self, start: date, working_days: int) -> None:
@@ -63,10 +97,10 @@ class WorkingCalendar:
     def is_workday(self, day: date) -> bool:
         if day.year not in self._loaded:
             self._load(day, day)
-        if day.year in self._years_with_rows:
-            kind = self._kinds.get(day)
-            if kind is not None:
-                return kind == HolidayKind.WORKDAY
+        kind = self._kinds.get(day)
+        if kind is not None:
+            return kind == HolidayKind.WORKDAY
+        if day.year in self.complete_years:
             return day.weekday() < 5
         self.missing_years.add(day.year)
         return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
@@ -137,3 +171,7 @@ class WorkingCalendar:
             )
         end_day = self.add_working_days(start_day, days + len(paused))
         return datetime.combine(end_day, time.max, tzinfo=zone)
+
+
+def _day(moment: date | datetime) -> date:
+    return timezone.localdate(moment) if isinstance(moment, datetime) else moment

@@ -74,6 +74,7 @@ class NotificationKind(models.TextChoices):
     RESUMED = "resumed", _("Case resumed")
     EXTENDED = "extended", _("Time limit extended")
     CONCLUDED = "concluded", _("Case concluded")
+    DEADLINE_MOVED = "deadline_moved", _("Time limit recomputed")
 
 
 class Channel(models.TextChoices):

@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Department
 from portal.roles import LICENSING_ROLES, PENALTY_ROLES, Role
@@ -36,20 +38,23 @@ class HolidayKind(models.TextChoices):
 class HolidaySource(models.TextChoices):
     CHINESE_CALENDAR = "chinese_calendar", _("chinese-calendar package")
     MANUAL = "manual", _("Entered by hand")
+    IMPORTED = "imported", _("Imported from a schedule file")
 
 
 class Holiday(models.Model):
     """One day that departs from the Monday-to-Friday week: a day off, or a working weekend day (调休).
 
-    A year with at least one row is taken as entered in full; a year with none falls back to the
-    fixed-date statutory days (see ``workflow.calendar``).
+    Rows decide their own dates only. A year counts as entered in full once it is marked complete
+    (``HolidayYear``); until then its other days fall back to the fixed-date statutory days (see
+    ``workflow.calendar``), so entering the Spring Festival alone does not make New Year a working day.
     """
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=HolidayKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("For example 国庆节 or 春节."))
     source = models.CharField(
-        _("source"),
+        # Its own context: "source" alone is also a camera's video source in the catalogue.
+        pgettext_lazy("holiday", "source"),
         max_length=20,
         choices=HolidaySource.choices,
         default=HolidaySource.MANUAL,
@@ -63,6 +68,39 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name or self.get_kind_display()}"
+
+
+class HolidayYear(models.Model):
+    """Whether a year's schedule is entered in full: only then do deadlines over it stop being provisional.
+
+    The years seeded from the chinese-calendar package are complete; any other year is complete once
+    an administrator says so (the admin, or ``manage.py import_holidays --complete``).
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    complete = models.BooleanField(_("complete"), default=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked complete by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    completed_at = models.DateTimeField(_("marked complete at"), null=True, blank=True)
+    source = models.CharField(
+        pgettext_lazy("holiday", "source"), max_length=20, choices=HolidaySource.choices, default=HolidaySource.MANUAL
+    )
+
+    class Meta:
+        verbose_name = _("holiday schedule of a year")
+        verbose_name_plural = _("holiday schedules of years")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
 
 
 class NumberCounter(models.Model):

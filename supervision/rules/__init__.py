@@ -2,7 +2,8 @@
 
 An evaluator takes (rule, at, calendar) and returns a queryset of *findings* as of ``at``:
 rows with ``finding_subject``, ``finding_level``, ``finding_department``, ``finding_case`` and
-``finding_detail``. The sweep (supervision.services.sweep) turns findings into alerts without
+``finding_detail`` (or, for a rule with a handful of subjects, the holiday calendar's years, a
+list of ``Finding``). The sweep (supervision.services.sweep) turns findings into alerts without
 looping over cases. A rule whose evaluator is REPORTED gets its findings from the app that
 watches the subject (video for cameras, the exchange for packets) through ``rule_sync``.
 """
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..constants import Subject
-from . import cases, penalties, people
+from . import calendar, cases, penalties, people
 
 REPORTED = "reported"
 
@@ -39,4 +40,5 @@ EVALUATORS = {
     "penalty_deadline": Evaluator(penalties.penalty_deadline, Subject.PENALTY_CASE, clears=True),
     "complaints": Evaluator(people.complaints, Subject.COMPLAINT, clears=True),
     "ratings": Evaluator(people.ratings, Subject.RATING, clears=True),
+    "holiday_calendar": Evaluator(calendar.holiday_calendar, Subject.CALENDAR, clears=True),
 }

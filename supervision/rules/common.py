@@ -1,5 +1,6 @@
 """What the evaluators share: cut-off moments from the calendar and the shape of a finding."""
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.db.models import Case, CharField, F, Q, Value, When
@@ -8,6 +9,17 @@ from django.utils import timezone
 from workflow.calendar import WorkingCalendar
 
 from ..constants import Level
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding given as such rather than queried: reported by another app (cameras, the
+    exchange), or one of the few a rule finds about the calendar's years."""
+
+    subject_id: int
+    level: str
+    department_id: int | None = None
+    detail: str = ""
 
 
 def start_of(day) -> datetime:

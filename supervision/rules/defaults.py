@@ -1,4 +1,4 @@
-"""The sixteen monitoring rules of DESIGN.md §5, as first installed.
+"""The monitoring rules of DESIGN.md §5, as first installed.
 
 They are ensured after every migrate (like the roles), so a database flushed in tests or a new
 deployment always has them; administrators change thresholds in the admin, and an edited rule is
@@ -123,6 +123,17 @@ RULES = [
         "30",
         True,
         "报文未确认超过该分钟数：黄牌 5 分钟，红牌 30 分钟；有报文被隔离即为红牌。",
+    ),
+    (
+        "K1",
+        "节假日安排",
+        "calendar",
+        "holiday_calendar",
+        "30",
+        None,
+        True,
+        "黄牌：在办件的期限落在节假日安排尚未完整录入的年份，或距下一年不足该天数而下一年尚未完整录入；"
+        "管理员标记该年已完整录入后自动关闭。",
     ),
 ]
 

@@ -23,6 +23,7 @@ from workflow.calendar import WorkingCalendar
 from ..constants import SWEEP_HEARTBEAT, AlertState, Level
 from ..models import Alert, AlertEvent, Rule, SweepFinding
 from ..rules import EVALUATORS, REPORTED
+from ..rules.common import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -46,16 +47,6 @@ class Changes:
         self.escalated += other.escalated
         self.cleared += other.cleared
         return self
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A finding reported by another app (cameras, the exchange) rather than queried here."""
-
-    subject_id: int
-    level: str
-    department_id: int | None = None
-    detail: str = ""
 
 
 def _events(alert_ids, *, action: str, at: datetime, from_state: str = "", to_state: str = "") -> None:
@@ -186,7 +177,11 @@ def sweep(*, at: datetime | None = None, codes: list[str] | None = None) -> dict
         if evaluator is None:
             logger.warning("rule_without_evaluator rule=%s evaluator=%s", rule.code, rule.evaluator)
             continue
-        findings_store(evaluator.function(rule, at, calendar))
+        found = evaluator.function(rule, at, calendar)
+        if isinstance(found, list):
+            findings_store_reported(found)
+        else:
+            findings_store(found)
         results[rule.code] = _apply(rule, subject=evaluator.subject, clears=evaluator.clears, at=at)
     heartbeat_record(name=SWEEP_HEARTBEAT)
     logger.info(

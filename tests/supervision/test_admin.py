@@ -10,9 +10,9 @@ def admin_client(client, db):
     return client
 
 
-def test_the_sixteen_rules_are_seeded(db):
+def test_the_rules_are_seeded(db):
     assert sorted(Rule.objects.values_list("code", flat=True)) == sorted(
-        ["T1", "T2", "S1", "R1", "J1", "G1", "H1", "F1", "P1", "P2", "P3", "C1", "E1", "V1", "V2", "X1"]
+        ["T1", "T2", "S1", "R1", "J1", "G1", "H1", "F1", "P1", "P2", "P3", "C1", "E1", "V1", "V2", "X1", "K1"]
     )
 
 

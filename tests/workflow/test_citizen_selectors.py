@@ -137,7 +137,7 @@ def test_the_timeline_takes_a_fixed_number_of_queries(file_case, staff, django_a
     case.refresh_from_db()
     case.item, case.department, case.step  # noqa: B018  (loaded by the view's query)
 
-    with django_assert_num_queries(4):  # trail, pauses, steps, the calendar's holidays
+    with django_assert_num_queries(5):  # trail, pauses, steps, the calendar's holidays and complete years
         case_timeline(case, private=True)
 
 

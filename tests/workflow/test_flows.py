@@ -162,8 +162,20 @@ def test_an_extension_is_granted_once(case_in, users):
     case = case_in(S.ACCEPTED)
     services.case_extend(case=case, user=users["head"], opinion="案情复杂", days=5)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.case_extend(case=case, user=users["head"], opinion="再次延期", days=5)
+
+    # The real reason, not the case's state (which allows an extension).
+    assert refused.value.messages == ["本案已延期一次，依法不得再次延期。"]
+    assert case.pauses.filter(kind="extension").count() == 1
+
+
+def test_a_second_extension_is_refused_for_its_reason_even_while_suspended(case_in, users):
+    case = case_in(S.SUSPENDED)
+    services.case_extend(case=case, user=users["head"], opinion="案情复杂", days=5)
+
+    with pytest.raises(ValidationError, match="已延期一次"):
+        services.case_extend(case=case, user=users["head"], opinion="再次延期", days=3)
 
 
 @pytest.mark.parametrize("days", [0, 11])

@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..calendar import WorkingCalendar, provisional_note
 from ..constants import DocumentKind, PauseKind
 from ..models import Case
 from .layout import Letter, day
@@ -28,7 +29,14 @@ def _acceptance(case: Case) -> list[str]:
             "tests or expert review is not counted)."
         )
         % {"deadline": day(case.deadline_at), "days": case.item.promised_days},
+        *_provisional(case),
     ]
+
+
+def _provisional(case: Case) -> list[str]:
+    """The notice's warning when its deadline is counted over a year whose holidays are not entered in full."""
+    note = provisional_note(WorkingCalendar().provisional_years(case.accepted_at, case.deadline_at))
+    return [f"{note}。"] if note else []
 
 
 def _denied(case: Case) -> str:

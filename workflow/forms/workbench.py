@@ -34,6 +34,7 @@ TRAIL_ACTION_LABELS = {
     "submit": pgettext_lazy("case action", "Submit"),  # 提交申请
     "resubmit": pgettext_lazy("case action", "Resubmit"),  # 补正后重新提交
     "withdraw": pgettext_lazy("case action", "Withdraw"),  # 撤回
+    "recompute_deadline": pgettext_lazy("case action", "Recompute deadline"),  # 节假日变更，重算期限
 }
 # Actions that end or refuse something: shown in red.
 GRAVE_ACTIONS = frozenset({"not_accept", "deny", "return_to_applicant"})

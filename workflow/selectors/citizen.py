@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.roles import Role
 
-from ..calendar import WorkingCalendar
+from ..calendar import WorkingCalendar, provisional_note
 from ..constants import RUNNING_STATES, CaseState
 from ..models import Case, CaseDocument, Notification, PenaltyCase, SupplementRequest
+from .deadlines import deadline_provisional_years
 
 # What each trail action means to the applicant.
 ACTION_LABELS = {
@@ -37,6 +38,7 @@ ACTION_LABELS = {
     "approve": _("Approved"),
     "deny": _("Denied"),
     "conclude": _("Case concluded"),
+    "recompute_deadline": _("Time limit recomputed (holiday schedule changed)"),
 }
 ROLE_LABELS = {**dict(Role.choices), Role.CITIZEN: _("Applicant")}
 STATE_LABELS = dict(CaseState.choices)
@@ -107,6 +109,8 @@ class Timeline:
     step_deadline_at: datetime | None
     working_days_left: int | None
     promised_days: int
+    # The deadline's note when it is counted over a year whose holidays are not entered in full.
+    provisional_note: str = ""
 
     @property
     def current_step(self) -> StepView | None:
@@ -238,9 +242,11 @@ def case_timeline(case: Case, *, private: bool, today: date | None = None) -> Ti
     clock = _clock(case)
     deadline_at = case.deadline_at
     days_left = None
+    calendar = WorkingCalendar()
     if clock == Clock.RUNNING and deadline_at is not None:
         today = today or timezone.localdate()
-        days_left = WorkingCalendar().working_days_between(today, timezone.localdate(deadline_at))
+        days_left = calendar.working_days_between(today, timezone.localdate(deadline_at))
+    provisional = deadline_provisional_years(case, deadline_at, calendar) if case.is_open else ()
     return Timeline(
         number=case.number,
         item_name=case.item.name,
@@ -259,6 +265,7 @@ def case_timeline(case: Case, *, private: bool, today: date | None = None) -> Ti
         step_deadline_at=case.step_deadline_at if case.is_open else None,
         working_days_left=days_left,
         promised_days=case.item.promised_days,
+        provisional_note=provisional_note(provisional),
     )
 
 

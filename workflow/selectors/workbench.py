@@ -20,9 +20,10 @@ from portal.roles import LICENSING_ROLES, Role
 from portal.selectors import case_department_ids
 from powers.models import PowerItem
 
-from ..calendar import WorkingCalendar
+from ..calendar import WorkingCalendar, provisional_note
 from ..constants import APPLICANT_STATES, INTAKE_WORKING_DAYS, VIEW_ALL_CASES, CaseState
 from ..models import URGENCY, Case
+from .deadlines import deadline_provisional_years
 
 # States whose clock stands still while the applicant or a special procedure is awaited.
 PAUSED_STATES = (CaseState.SUPPLEMENT, CaseState.RETURNED, CaseState.SUSPENDED)
@@ -166,16 +167,23 @@ class TimeLeft:
     due_at: datetime | None
     # Working days from today to the deadline's day; negative: overdue by that many.
     days: int | None = None
+    # The years the deadline is counted over whose holidays are not entered in full.
+    provisional_years: tuple[int, ...] = ()
 
     @property
     def overdue_days(self) -> int:
         return -self.days if self.days is not None and self.days < 0 else 0
 
+    @property
+    def provisional_note(self) -> str:
+        return provisional_note(self.provisional_years)
+
 
 def time_left(case: Case, *, calendar: WorkingCalendar, now: datetime, today: date) -> TimeLeft:
     """Where ``case`` stands against its deadline; ``case.item`` and ``case.step`` must be loaded."""
     if case.state in PAUSED_STATES:
-        return TimeLeft("paused", case.deadline_at or case.step_deadline_at)
+        due_at = case.deadline_at or case.step_deadline_at
+        return TimeLeft("paused", due_at, provisional_years=deadline_provisional_years(case, due_at, calendar))
     if case.deadline_at is not None:
         # The promised days and any extension, where the case keeps them; else the item's promise.
         due_at, promised = case.deadline_at, getattr(case, "time_limit_days", 0) or case.item.promised_days
@@ -189,7 +197,7 @@ def time_left(case: Case, *, calendar: WorkingCalendar, now: datetime, today: da
         status = "near"
     else:
         status = "ok"
-    return TimeLeft(status, due_at, days)
+    return TimeLeft(status, due_at, days, deadline_provisional_years(case, due_at, calendar))
 
 
 def inbox_rows(cases: Iterable[Case]) -> list[tuple[Case, TimeLeft]]:

@@ -27,12 +27,13 @@ from powers.constants import NOT_APPLIED_FOR, Status
 from powers.models import Material, PowerItem, Step
 
 from .. import flows
-from ..calendar import WorkingCalendar
+from ..calendar import WorkingCalendar, provisional_note
 from ..constants import STATUTORY_EXTENSION_DAYS, CaseState, DocumentKind, NotificationKind, PauseKind
 from ..exchange.packets import Kind
 from ..models import Attachment, Case, Pause, SupplementRequest
 from ..uploads import inspect_upload
 from .case_packets import applicant_action_emit, application_submitted_emit, published
+from .deadlines import case_deadline
 from .documents import document_issue
 from .notifications import notify_applicant
 from .numbers import number_next
@@ -193,11 +194,14 @@ def _recompute_deadline(case: Case, calendar: WorkingCalendar) -> None:
     """The deadline from acceptance: promised days, plus any extension, plus the paused working days."""
     if case.accepted_at is None:
         return
-    pauses = list(case.pauses.all())
-    extension = sum(pause.days for pause in pauses if pause.kind == PauseKind.EXTENSION)
-    stops = [(pause.started_at, pause.ended_at) for pause in pauses if pause.kind != PauseKind.EXTENSION]
-    case.time_limit_days = case.item.promised_days + extension
-    case.deadline_at = calendar.deadline(case.accepted_at, case.time_limit_days, pauses=stops)
+    case.time_limit_days, case.deadline_at = case_deadline(case, case.pauses.all(), calendar)
+
+
+def _promised_day(case: Case) -> str:
+    """The deadline as the applicant is told it, saying so when it is counted over a year not entered in full."""
+    day = timezone.localtime(case.deadline_at).strftime("%Y-%m-%d")
+    note = provisional_note(WorkingCalendar().provisional_years(case.accepted_at, case.deadline_at))
+    return f"{day}（{note}）" if note else day
 
 
 @contextmanager
@@ -268,7 +272,7 @@ def case_accept(*, case: Case, user, opinion: str, revision=None, client_address
         case,
         NotificationKind.ACCEPTED,
         _("Application %(number)s has been accepted; it will be concluded by %(deadline)s.")
-        % {"number": case.number, "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d")},
+        % {"number": case.number, "deadline": _promised_day(case)},
     )
     return case
 
@@ -422,7 +426,7 @@ def case_resume(*, case: Case, user, opinion: str, revision=None, client_address
         case,
         NotificationKind.RESUMED,
         _("Case %(number)s is being handled again; it will be concluded by %(deadline)s.")
-        % {"number": case.number, "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d")},
+        % {"number": case.number, "deadline": _promised_day(case)},
     )
     return case
 
@@ -433,6 +437,11 @@ def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, cli
     limit = case.item.extension_days or STATUTORY_EXTENSION_DAYS
     if not days or not 1 <= days <= limit:
         raise ValidationError(_("An extension is from 1 to %(limit)d working days.") % {"limit": limit})
+    if not flows.may_extend(case):
+        # The transition would refuse too, but in the name of the case's state, which allows it.
+        raise ValidationError(
+            _("This case has already been extended once; by law it cannot be extended again."), code="extended"
+        )
     with _transition(case, user, "extend", opinion=opinion, revision=revision, client_address=client_address) as locked:
         now = timezone.now()
         Pause.objects.create(
@@ -453,7 +462,7 @@ def case_extend(*, case: Case, user, opinion: str, days: int, revision=None, cli
         % {
             "number": case.number,
             "days": days,
-            "deadline": timezone.localtime(case.deadline_at).strftime("%Y-%m-%d"),
+            "deadline": _promised_day(case),
             "reason": opinion,
         },
     )

@@ -141,12 +141,8 @@ def trail_append(
 
     The entry belongs to ``case`` or to ``penalty_case``: exactly one of them.
     """
-    assert transaction.get_connection().in_atomic_block, "a trail entry belongs to the change it records"
     assert (case is None) != (penalty_case is None), "a trail entry belongs to exactly one case"
-    _lock_chain()
-    last = TrailEntry.objects.order_by("-seq").values("seq", "hash").first() or {"seq": 0, "hash": GENESIS}
     values = {
-        "seq": last["seq"] + 1,
         "case_id": case.pk if case else None,
         "penalty_case_id": penalty_case.pk if penalty_case else None,
         "actor_id": actor.pk if actor else None,
@@ -159,10 +155,49 @@ def trail_append(
         "opinion": opinion,
         "client_address": _normalised(client_address),
         "at": at or timezone.now(),
-        "prev_hash": last["hash"],
     }
-    digest = entry_hash(values)
-    return TrailEntry.objects.create(**values, hash=digest, mac=entry_mac(digest))
+    entry = _chained([values])[0]
+    entry.save(force_insert=True)
+    return entry
+
+
+def trail_append_system(rows: list[dict], *, actor_name: str, action: str) -> list[TrailEntry]:
+    """One entry per case for a change the system made to many cases at once (the calendar's
+    recomputation), chained in order and written in one batch; each row gives ``case``,
+    ``state``, ``step_name`` and ``opinion``."""
+    at = timezone.now()
+    values = [
+        {
+            "case_id": row["case"].pk,
+            "penalty_case_id": None,
+            "actor_id": None,
+            "actor_name": actor_name,
+            "role": "",
+            "action": action,
+            "from_state": row["state"],
+            "to_state": row["state"],
+            "step_name": row["step_name"],
+            "opinion": row["opinion"],
+            "client_address": None,
+            "at": at,
+        }
+        for row in rows
+    ]
+    return TrailEntry.objects.bulk_create(_chained(values), batch_size=2000) if values else []
+
+
+def _chained(rows: list[dict]) -> list[TrailEntry]:
+    """The entries for ``rows`` (every hashed field but the chain's), numbered and hashed after the last one."""
+    assert transaction.get_connection().in_atomic_block, "a trail entry belongs to the change it records"
+    _lock_chain()
+    last = TrailEntry.objects.order_by("-seq").values("seq", "hash").first() or {"seq": 0, "hash": GENESIS}
+    seq, prev_hash, entries = last["seq"], last["hash"], []
+    for row in rows:
+        seq += 1
+        values = {**row, "seq": seq, "prev_hash": prev_hash}
+        prev_hash = entry_hash(values)
+        entries.append(TrailEntry(**values, hash=prev_hash, mac=entry_mac(prev_hash)))
+    return entries
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from powers.public_selectors import public_item
 from ..constants import INTAKE_WORKING_DAYS, CaseState
 from ..forms.citizen import ApplicationForm, SupplementForm, TrackForm, VerifyForm, WithdrawForm
 from ..selectors import citizen as selectors
+from ..selectors.deadlines import with_deadline_notes
 from ..services.cases import case_file, case_resubmit, case_withdraw
 from ..services.notifications import notifications_mark_read
 
@@ -88,6 +89,7 @@ def my_cases(request):
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page_obj": page,
+        "rows": with_deadline_notes(page.object_list),
         "pages": [
             (number, f"?page={number}" if isinstance(number, int) else None)
             for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
