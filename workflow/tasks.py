@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .services.files import orphan_files_purge
 from .services.notifications import notification_send
 
 
@@ -7,3 +8,8 @@ from .services.notifications import notification_send
 def send_notification(notification_id: int) -> None:
     """Idempotent: a channel already sent for this notification is not sent again."""
     notification_send(notification_id=notification_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def purge_orphan_files() -> int:
+    return orphan_files_purge()

@@ -244,6 +244,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
     "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
+    "purge-orphan-files": {"task": "workflow.tasks.purge_orphan_files", "schedule": crontab(hour=4, minute=15)},
     "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
     "exchange": {"task": "workflow.exchange.tasks.exchange_run", "schedule": EXCHANGE_INTERVAL},
     "monthly-scores": {
@@ -253,9 +254,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 if PORTAL_ZONE == ZONE_EXTERNAL:
     # Supervision, cameras and scores work on the internal zone's data; the external zone holds
-    # copies of cases and no cameras, so its beat only beats and exchanges.
+    # copies of cases and no cameras, so its beat only beats, exchanges and clears orphan files.
     CELERY_BEAT_SCHEDULE = {
-        name: entry for name, entry in CELERY_BEAT_SCHEDULE.items() if name in ("heartbeat", "exchange")
+        name: entry
+        for name, entry in CELERY_BEAT_SCHEDULE.items()
+        if name in ("heartbeat", "exchange", "purge-orphan-files")
     }
 
 # Monthly department scores (绩效评估, `manage.py monthly_scores`; docs/configuration.md):

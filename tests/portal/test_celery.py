@@ -44,7 +44,7 @@ def test_heartbeat_keeps_one_row_per_process_name():
     assert Heartbeat.objects.count() == 1
 
 
-@pytest.mark.parametrize("zone, expected", [("external", ["exchange", "heartbeat"]), ("internal", None)])
+@pytest.mark.parametrize("zone, expected", [("external", ["exchange", "heartbeat", "purge-orphan-files"]), ("internal", None)])
 def test_the_external_zone_beats_only_for_the_heartbeat_and_the_exchange(zone, expected):
     """Settings are read once per process: each zone's schedule is asked of a process of its own."""
     done = subprocess.run(
