@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .services.files import orphan_files_purge
 from .services.notifications import notification_send
 from .services.trail import trail_checkpoint_make
 
@@ -14,3 +15,8 @@ def send_notification(notification_id: int) -> None:
 def trail_checkpoint() -> None:
     """Idempotent: a trail that has not grown since the last checkpoint gets no new one."""
     trail_checkpoint_make()
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def purge_orphan_files() -> int:
+    return orphan_files_purge()

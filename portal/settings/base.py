@@ -294,6 +294,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": HEARTBEAT_INTERVAL},
     "grab-snapshots": {"task": "video.tasks.grab_snapshots", "schedule": VIDEO_GRAB_INTERVAL},
     "purge-snapshots": {"task": "video.tasks.purge_snapshots", "schedule": crontab(hour=3, minute=30)},
+    "purge-orphan-files": {"task": "workflow.tasks.purge_orphan_files", "schedule": crontab(hour=4, minute=15)},
     "supervision-sweep": {"task": "supervision.tasks.run_sweep", "schedule": SUPERVISION_SWEEP_INTERVAL},
     "exchange": {"task": "workflow.exchange.tasks.exchange_run", "schedule": EXCHANGE_INTERVAL},
     "trail-checkpoint": {"task": "workflow.tasks.trail_checkpoint", "schedule": TRAIL_CHECKPOINT_INTERVAL},
@@ -304,11 +305,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 if PORTAL_ZONE == ZONE_EXTERNAL:
     # Supervision, cameras and scores work on the internal zone's data; the external zone holds
-    # copies of cases and no cameras, so its beat only beats, exchanges and seals its own trail.
+    # copies of cases and no cameras, so its beat only beats, exchanges, seals its own trail and
+    # clears orphan files.
     CELERY_BEAT_SCHEDULE = {
         name: entry
         for name, entry in CELERY_BEAT_SCHEDULE.items()
-        if name in ("heartbeat", "exchange", "trail-checkpoint")
+        if name in ("heartbeat", "exchange", "trail-checkpoint", "purge-orphan-files")
     }
 
 # Monthly department scores (绩效评估, `manage.py monthly_scores`; docs/configuration.md):

@@ -28,6 +28,8 @@ from django.utils import timezone
 from portal.models import Department, Heartbeat
 from portal.roles import Role
 from portal.selectors import handled_department_ids
+from workflow.exchange.models import PeerHealth
+from workflow.exchange.selectors import exchange_health, peer_health
 
 from ..constants import SWEEP_HEARTBEAT, AlertState, Level
 from ..models import Alert, AlertEvent, Rule, SupervisionOrder
@@ -270,6 +272,13 @@ class Health:
     open_by_rule: dict[str, int]
     last_sweep_at: datetime | None
     last_beat_at: datetime | None
+    # Each zone's exchange: this one's, and the other's as it last reported it (it has no dashboard).
+    exchange: dict
+    peer: PeerHealth | None
+
+
+def _exchange_state() -> tuple[dict, PeerHealth | None]:
+    return exchange_health(), peer_health()
 
 
 def _last_runs() -> tuple[datetime | None, datetime | None]:
@@ -281,10 +290,13 @@ def health(counts: OpenCounts) -> Health:
     """Open camera (V1) and exchange (X1) alerts, from the counts, and when the sweep and beat last
     ran (at most ``HEALTH_SECONDS`` old: they run every minute)."""
     last_sweep, last_beat = cache.get_or_set("supervision:last-runs", timeout=HEALTH_SECONDS, default=_last_runs)
+    exchange, peer = cache.get_or_set("supervision:exchange", timeout=HEALTH_SECONDS, default=_exchange_state)
     return Health(
         open_by_rule={code: counts.by_rule_code.get(code, 0) for code in HEALTH_RULES},
         last_sweep_at=last_sweep,
         last_beat_at=last_beat,
+        exchange=exchange,
+        peer=peer,
     )
 
 

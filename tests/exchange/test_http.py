@@ -37,7 +37,7 @@ def test_a_packet_posted_is_recorded_once_and_acknowledged(client):
     first, again = _post(client, wire), _post(client, wire)
 
     assert first.status_code == again.status_code == 200
-    assert acks_decode(first.content) == [packet.pk]
+    assert acks_decode(first.content) == ([packet.pk], [])
     assert InboundPacket.objects.filter(state=InboundState.PENDING).count() == 1
 
 

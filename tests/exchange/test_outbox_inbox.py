@@ -115,8 +115,12 @@ def test_a_forged_packet_does_not_shadow_the_genuine_one(applied):
     services.packet_receive(genuine)
     services.packets_apply()
 
-    assert _states() == [InboundState.QUARANTINED, InboundState.APPLIED]
+    # The altered copy is kept whole with its reason, but needs nobody once the genuine one is here.
+    assert _states() == [InboundState.SUPERSEDED, InboundState.APPLIED]
     assert applied[0][2]["reason"] == "不再需要"
+    kept = InboundPacket.objects.get(state=InboundState.SUPERSEDED)
+    assert json.loads(default_storage.open(kept.raw).read())["packet"]["payload"]["reason"] == "伪造"
+    assert exchange_health()["quarantined"] == 0
 
 
 def test_a_wrong_attachment_hash_is_quarantined(monkeypatch):
@@ -197,7 +201,7 @@ def test_a_peer_out_of_reach_is_caught_up_when_it_returns(tmp_path, applied, tim
     assert services.packets_ship(outside) == 1
     assert services.packets_receive(inside) == 1
     services.packets_apply()
-    assert services.acks_receive(outside) == 1
+    assert services.acks_receive(outside) == (1, 0)
     assert OutboundPacket.objects.get().acked_at is not None and len(applied) == 1
 
 
@@ -228,7 +232,7 @@ def test_a_worker_killed_after_recording_loses_nothing_and_applies_once(spool_pa
     # The next round reads the file again: recognised, acknowledged, applied once.
     assert services.packets_receive(inside) == 1
     services.packets_apply()
-    assert services.acks_receive(outside) == 1
+    assert services.acks_receive(outside) == (1, 0)
     assert InboundPacket.objects.count() == 1 and len(applied) == 1
 
 

@@ -137,14 +137,18 @@ def test_what_is_not_a_packet_is_quarantined(data):
 
 
 def test_acknowledgements_are_signed():
-    ids = [uuid.uuid4(), uuid.uuid4()]
-    data = acks_encode(ids)
+    ids, damaged = [uuid.uuid4(), uuid.uuid4()], [uuid.uuid4()]
+    data = acks_encode(ids, resend=damaged)
     forged = json.loads(data)
     forged["acks"].append(str(uuid.uuid4()))
+    asking_more = json.loads(data)
+    asking_more["resend"].append(str(ids[0]))
 
-    assert sorted(acks_decode(data)) == sorted(ids)
-    assert acks_decode(canonical(forged)) == []
-    assert acks_decode(b"garbage") == []
+    assert acks_decode(data) == (sorted(ids), damaged)
+    assert acks_decode(acks_encode(ids)) == (sorted(ids), [])
+    assert acks_decode(canonical(forged)) == ([], [])
+    assert acks_decode(canonical(asking_more)) == ([], [])
+    assert acks_decode(b"garbage") == ([], [])
 
 
 def test_the_signature_is_hmac_sha256_of_the_canonical_envelope():

@@ -67,7 +67,7 @@ def test_a_worker_killed_while_shipping_loses_nothing_and_duplicates_nothing(tmp
     inside, outside = SpoolTransport(tmp_path, "internal"), SpoolTransport(tmp_path, "external")
     assert services.packets_receive(inside) == total
     assert services.packets_apply() == total
-    assert services.acks_receive(outside) == total
+    assert services.acks_receive(outside) == (total, 0)
     assert sorted(stream for stream, _seq, _payload in applied) == [f"EX-{n:06d}" for n in range(total)]
     assert InboundPacket.objects.filter(state=InboundState.APPLIED).count() == total
     assert not OutboundPacket.objects.filter(acked_at__isnull=True).exists()

@@ -6,6 +6,8 @@ The first test is a citizen's and a clerk's journey in Chromium; the others take
 and count what each side holds.
 """
 
+import json
+import uuid
 from io import BytesIO
 
 import pytest
@@ -326,7 +328,9 @@ def test_a_packet_delivered_twice_is_applied_once_and_a_tampered_one_is_quaranti
         == 1
     )
 
-    # A copy altered on the way: quarantined with its reason, the case untouched, /healthz failing.
+    # A copy altered on the way: kept aside with its reason, the case untouched; its genuine copy is
+    # applied already, so it needs nobody. A forged packet that no genuine copy backs needs a person:
+    # /healthz fails until an administrator dismisses it, saying why.
     wire = external.manage(
         "shell",
         "-c",
@@ -334,13 +338,35 @@ def test_a_packet_delivered_twice_is_applied_once_and_a_tampered_one_is_quaranti
         f"print(_wire(OutboundPacket.objects.get(stream='{number}')).decode())",
     ).splitlines()[-1]  # after what the shell says of itself
     tampered = wire.replace("第0件", "第9件")
+    forged = json.loads(tampered)
+    forged["packet"]["id"] = str(uuid.uuid4())
     assert tampered != wire
     spool = external.var.parent / "spool" / "to-internal"
-    (spool / ".tampered.packet.tmp").write_text(tampered)
-    (spool / ".tampered.packet.tmp").rename(spool / "tampered.packet")
+    for name, data in (("tampered", tampered), ("forged", json.dumps(forged))):
+        (spool / f".{name}.packet.tmp").write_text(data)
+        (spool / f".{name}.packet.tmp").rename(spool / f"{name}.packet")
+    eventually(
+        lambda: internal.query("SELECT count(*) FROM exchange_inboundpacket WHERE raw_sha256 > ''") == 2,
+        message=internal.logs(),
+    )
+    assert (
+        internal.query("SELECT state FROM exchange_inboundpacket WHERE packet_id::text = %s", forged["packet"]["id"])
+        == "quarantined"
+    )
     eventually(lambda: internal.health()["checks"]["exchange"]["quarantined"] == 1, message=internal.logs())
     assert internal.health()["status"] == "fail"
     assert internal.query("SELECT description FROM workflow_case WHERE number = %s", number) == "第0件"
     reason = internal.query("SELECT reason FROM exchange_inboundpacket WHERE state = 'quarantined'")
     with translation.override("zh-hans"):
         assert reason == _("Bad signature: the packet was altered or signed with another key.")
+    assert internal.query("SELECT count(*) FROM exchange_inboundpacket WHERE state = 'superseded'") == 1
+
+    stuck = internal.query("SELECT id FROM exchange_inboundpacket WHERE state = 'quarantined'")
+    internal.manage(
+        "exchange", "--quarantine", "dismiss", str(stuck), "--reason", "伪造的数据包，已报告", "--by", "admin"
+    )
+    assert internal.health()["checks"]["exchange"]["quarantined"] == 0
+    assert (
+        internal.query("SELECT reason FROM exchange_quarantinedecision WHERE action = 'dismiss'")
+        == "伪造的数据包，已报告"
+    )

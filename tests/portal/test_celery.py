@@ -45,7 +45,8 @@ def test_heartbeat_keeps_one_row_per_process_name():
 
 
 @pytest.mark.parametrize(
-    "zone, expected", [("external", ["exchange", "heartbeat", "trail-checkpoint"]), ("internal", None)]
+    "zone, expected",
+    [("external", ["exchange", "heartbeat", "purge-orphan-files", "trail-checkpoint"]), ("internal", None)],
 )
 def test_the_external_zone_beats_only_for_the_heartbeat_the_exchange_and_its_trail(zone, expected):
     """Settings are read once per process: each zone's schedule is asked of a process of its own."""

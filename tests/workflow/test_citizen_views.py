@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from portal.blobs import BLOB_DIR
 from tests.factories import CitizenFactory, PowerItemFactory, StaffFactory
 from tests.workflow.conftest import PDF, pdf_upload, png_upload
 from workflow.constants import CaseState
@@ -54,7 +55,7 @@ def application(item, citizen, **files) -> dict:
 
 
 def stored_case_files() -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "cases"
+    folder = Path(settings.MEDIA_ROOT) / BLOB_DIR
     return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
 
@@ -78,7 +79,7 @@ def test_filing_with_two_uploads_creates_the_case_and_confirms_its_number_and_qu
     assert case.applicant == citizen and case.state == CaseState.SUBMITTED
     assert case.applicant_email == "zhangsan@example.cn" and case.description == "开办一家小餐馆"
     assert case.attachments.count() == 2
-    assert len(stored_case_files()) == 2
+    assert len(stored_case_files()) == len({attachment.sha256 for attachment in case.attachments.all()})
     assert case.trail.get().client_address == "127.0.0.1"
     page = client.get(response.url)
     html = page.content.decode()

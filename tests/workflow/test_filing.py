@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from portal.blobs import BLOB_DIR
 from tests.factories import PowerItemFactory
 from workflow.models import Attachment, Case, Notification, TrailEntry
 from workflow.services.cases import Upload
@@ -12,7 +13,7 @@ from .conftest import pdf_upload, png_upload
 
 
 def _nothing_stored():
-    cases_dir = Path(settings.MEDIA_ROOT) / "cases"
+    cases_dir = Path(settings.MEDIA_ROOT) / BLOB_DIR
     files = [path for path in cases_dir.rglob("*") if path.is_file()] if cases_dir.exists() else []
     return (Case.objects.count(), Attachment.objects.count(), TrailEntry.objects.count(), files) == (0, 0, 0, [])
 

@@ -36,6 +36,7 @@ class Kind(models.TextChoices):
     APPLICATION_WITHDRAWN = "application.withdrawn", _("application withdrawn")
     COMPLAINT_FILED = "complaint.filed", _("complaint filed")
     EVALUATION_FILED = "evaluation.filed", _("evaluation filed")
+    EXCHANGE_HEALTH = "exchange.health", _("exchange health of the external zone")
     # Inside → outside.
     CASE_STATUS = "case.status", _("case status")
     CASE_REPLY = "case.reply", _("reply and result documents")
@@ -52,6 +53,23 @@ SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 TEXT = {"type": "string", "maxLength": 2000}
 MOMENT = {"type": "string", "format": "date-time"}
 AMOUNT = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$"}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+class Reason(models.TextChoices):
+    """Why a packet was quarantined, as a code that can be counted and reported to the other zone."""
+
+    NOT_A_PACKET = "not_a_packet", _("not a packet")
+    SIGNATURE = "signature", _("bad signature")
+    VERSION = "version", _("unknown version")
+    ENVELOPE = "envelope", _("invalid envelope")
+    KIND = "kind", _("unknown kind")
+    PAYLOAD = "payload", _("invalid payload")
+    ATTACHMENT = "attachment", _("attachment does not match")
+    HANDLER = "handler", _("could not be applied")
+
+
+REASONS = Reason.values
 
 
 def _obj(required: dict, optional: dict | None = None) -> dict:
@@ -282,6 +300,16 @@ SCHEMAS = {
         }
     ),
     Kind.PENALTY_PUBLISHED: _obj({"number": TEXT, "decision": {"type": "object"}}),
+    # Counts and reasons only: a quarantined packet's payload never leaves the zone that holds it.
+    Kind.EXCHANGE_HEALTH: _obj(
+        {
+            "reported_at": MOMENT,
+            "unacknowledged": COUNT,
+            "oldest_unacknowledged_seconds": COUNT,
+            "pending": COUNT,
+            "quarantined": _obj({reason: COUNT for reason in REASONS}),
+        }
+    ),
     Kind.COMPLAINT_ANSWERED: _obj(
         {
             "number": TEXT,
@@ -324,12 +352,22 @@ FORMATS = jsonschema.FormatChecker(formats=["date", "date-time", "uuid"])
 
 
 class Quarantined(Exception):
-    """A packet that must not be applied; ``reason`` says why, in the administrators' language."""
+    """A packet that must not be applied; ``reason`` says why, in the administrators' language,
+    and ``code`` which check it failed."""
 
-    def __init__(self, reason: str, *, envelope: dict | None = None):
+    def __init__(self, reason: str, *, code: str = Reason.HANDLER, envelope: dict | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.code = code
         self.envelope = envelope or {}
+
+    @property
+    def packet_id(self) -> uuid.UUID | None:
+        """The id the packet claims, when it names one (it may be forged or damaged)."""
+        try:
+            return uuid.UUID(str(self.envelope["id"]))
+        except (KeyError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -405,25 +443,34 @@ def wire_decode(data: bytes) -> Packet:
     try:
         wire = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Quarantined(_("Not a packet: %(error)s") % {"error": error}) from error
+        raise Quarantined(_("Not a packet: %(error)s") % {"error": error}, code=Reason.NOT_A_PACKET) from error
     if problem := _errors(wire, WIRE):
-        raise Quarantined(_("Not a packet: %(error)s") % {"error": problem})
+        raise Quarantined(_("Not a packet: %(error)s") % {"error": problem}, code=Reason.NOT_A_PACKET)
     envelope = wire["packet"]
     if not hmac.compare_digest(signature(canonical(envelope)), str(wire["signature"])):
-        raise Quarantined(_("Bad signature: the packet was altered or signed with another key."), envelope=envelope)
+        raise Quarantined(
+            _("Bad signature: the packet was altered or signed with another key."),
+            code=Reason.SIGNATURE,
+            envelope=envelope,
+        )
     if envelope.get("v") != VERSION:
         raise Quarantined(
             _("Unknown packet version %(version)s (this zone reads version %(ours)s).")
             % {"version": envelope.get("v"), "ours": VERSION},
+            code=Reason.VERSION,
             envelope=envelope,
         )
     if problem := _errors(envelope, ENVELOPE):
-        raise Quarantined(_("Invalid envelope: %(error)s") % {"error": problem}, envelope=envelope)
+        raise Quarantined(
+            _("Invalid envelope: %(error)s") % {"error": problem}, code=Reason.ENVELOPE, envelope=envelope
+        )
     schema = SCHEMAS.get(envelope["kind"])
     if schema is None:
-        raise Quarantined(_("Unknown packet kind %(kind)s.") % {"kind": envelope["kind"]}, envelope=envelope)
+        raise Quarantined(
+            _("Unknown packet kind %(kind)s.") % {"kind": envelope["kind"]}, code=Reason.KIND, envelope=envelope
+        )
     if problem := _errors(envelope["payload"], schema):
-        raise Quarantined(_("Invalid payload: %(error)s") % {"error": problem}, envelope=envelope)
+        raise Quarantined(_("Invalid payload: %(error)s") % {"error": problem}, code=Reason.PAYLOAD, envelope=envelope)
     files = {}
     for attachment in envelope["attachments"]:
         try:
@@ -432,7 +479,9 @@ def wire_decode(data: bytes) -> Packet:
             content = None
         if content is None or sha256(content) != attachment["sha256"] or len(content) != attachment["size"]:
             raise Quarantined(
-                _("Attachment %(name)s does not match its SHA-256.") % {"name": attachment["name"]}, envelope=envelope
+                _("Attachment %(name)s does not match its SHA-256.") % {"name": attachment["name"]},
+                code=Reason.ATTACHMENT,
+                envelope=envelope,
             )
         files[attachment["sha256"]] = content
     return Packet(
@@ -453,19 +502,31 @@ def request_signature(sent_at: str, body: bytes) -> str:
     return signature(sent_at.encode() + b"\n" + sha256(body).encode())
 
 
-def acks_encode(packet_ids: list[uuid.UUID]) -> bytes:
-    """Acknowledgements are signed too: a forged one would make the sender stop shipping a packet."""
+def acks_encode(packet_ids: list[uuid.UUID], *, resend: list[uuid.UUID] = ()) -> bytes:
+    """Acknowledgements are signed too: a forged one would make the sender stop shipping a packet.
+
+    ``resend`` is the negative part: packets that arrived damaged and were quarantined, which the
+    sender is asked to ship again at once rather than at its next retry.
+    """
     body = {"acks": sorted(str(packet_id) for packet_id in packet_ids)}
+    if resend:
+        body["resend"] = sorted(str(packet_id) for packet_id in resend)
     return canonical({**body, "signature": signature(canonical(body))})
 
 
-def acks_decode(data: bytes) -> list[uuid.UUID]:
-    """The packet ids of a signed acknowledgement; none when it is not one."""
+def acks_decode(data: bytes) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The packet ids a signed acknowledgement acknowledges and asks to be sent again; none when it
+    is not one."""
     try:
         wire = json.loads(data)
         body = {"acks": list(wire["acks"])}
+        if "resend" in wire:
+            body["resend"] = list(wire["resend"])
         if hmac.compare_digest(signature(canonical(body)), str(wire["signature"])):
-            return [uuid.UUID(packet_id) for packet_id in body["acks"]]
+            return (
+                [uuid.UUID(packet_id) for packet_id in body["acks"]],
+                [uuid.UUID(packet_id) for packet_id in body.get("resend", [])],
+            )
     except (ValueError, KeyError, TypeError):
         pass
-    return []
+    return [], []

@@ -16,6 +16,7 @@ from datetime import timedelta
 from itertools import islice
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
@@ -23,12 +24,34 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.blobs import blob_save
+from portal.models import User
 from supervision.constants import Level, Subject
 from supervision.models import Rule
 from supervision.services.sweep import Finding, rule_sync
 
-from .models import InboundPacket, InboundState, OutboundPacket
-from .packets import Quarantined, acks_decode, acks_encode, envelope_make, sha256, wire_decode, wire_encode
+from .models import (
+    STREAM_DONE,
+    InboundPacket,
+    InboundState,
+    OutboundPacket,
+    PeerHealth,
+    QuarantineAction,
+    QuarantineDecision,
+)
+from .packets import (
+    Kind,
+    Packet,
+    Quarantined,
+    Reason,
+    acks_decode,
+    acks_encode,
+    envelope_make,
+    moment,
+    sha256,
+    wire_decode,
+    wire_encode,
+)
 from .selectors import exchange_health
 from .transports import TransportError, transport_for
 
@@ -41,9 +64,15 @@ LAST_RETRY = timedelta(minutes=15)
 SHIP_BATCH = 500
 # Packets read from the transport before they are acknowledged and applied, within one round.
 RECEIVE_BATCH = 500
-# Rule X1 watches one subject in each zone: its link to the other zone.
+# Rule X1 watches this zone's link to the other zone and, in the internal zone, the external
+# zone's inbox as that zone reports it.
 BACKLOG_RULE = "X1"
 LINK = 1
+PEER_INBOX = 2
+# A packet the receiver got damaged is shipped again at once, at most this many attempts in all.
+RESEND_AT_ONCE = 4
+HEALTH_STREAM = "health:external"
+HEALTH_REPORT_EVERY = timedelta(minutes=15)
 
 # What each packet kind does in this zone: kind → handler(packet), registered by the apps that own
 # the data (``handles``). A packet of a kind this zone does not handle is quarantined.
@@ -197,25 +226,45 @@ def packets_ship(transport, *, batch: int = SHIP_BATCH) -> int:
             return shipped
 
 
-def acks_receive(transport) -> int:
-    """Mark the packets the other zone acknowledged: they are not shipped again."""
-    acked = 0
+def acks_receive(transport) -> tuple[int, int]:
+    """Mark the packets the other zone acknowledged (they are not shipped again) and make due now
+    those it received damaged and asked for again: (acknowledged, asked for again)."""
+    acked = asked = 0
     for data, done in transport.acknowledgements():
-        ids = acks_decode(data)
-        if ids:
-            acked += OutboundPacket.objects.filter(pk__in=ids, acked_at__isnull=True).update(acked_at=timezone.now())
+        ids, resend = acks_decode(data)
+        if ids or resend:
+            now = timezone.now()
+            acked += OutboundPacket.objects.filter(pk__in=ids, acked_at__isnull=True).update(acked_at=now)
+            # Only the first few times: a packet that arrives damaged whatever the number of tries
+            # (a wrong key) goes back to the backoff instead of crossing at every round.
+            asked += OutboundPacket.objects.filter(
+                pk__in=resend, acked_at__isnull=True, attempts__lt=RESEND_AT_ONCE
+            ).update(next_attempt_at=now)
         else:
             logger.warning("exchange_bad_ack size=%s", len(data))
         done()
-    return acked
+    return acked, asked
 
 
 # Inbox -----------------------------------------------------------------------------------------
 
 
+def _supersede(packet_id) -> None:
+    """The genuine copy of ``packet_id`` is recorded: its damaged copies need nobody any more."""
+    damaged = list(InboundPacket.objects.filter(packet_id=packet_id, state=InboundState.QUARANTINED, raw_sha256__gt=""))
+    if not damaged:
+        return
+    InboundPacket.objects.filter(pk__in=[packet.pk for packet in damaged]).update(state=InboundState.SUPERSEDED)
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Its genuine copy arrived and was recorded.")
+    QuarantineDecision.objects.bulk_create(
+        QuarantineDecision(packet=packet, action=QuarantineAction.SUPERSEDE, reason=reason) for packet in damaged
+    )
+
+
 def _quarantine(data: bytes, error: Quarantined) -> InboundPacket:
     digest = sha256(data)
-    found = InboundPacket.objects.filter(state=InboundState.QUARANTINED, raw_sha256=digest).first()
+    found = InboundPacket.objects.filter(raw_sha256=digest).first()
     if found is not None:
         return found
     raw = default_storage.save(f"exchange/quarantine/{digest}.json", ContentFile(data))
@@ -223,42 +272,37 @@ def _quarantine(data: bytes, error: Quarantined) -> InboundPacket:
     logger.warning("exchange_quarantined reason=%s", error.reason)
     try:
         with transaction.atomic():
-            return InboundPacket.objects.create(
+            quarantined = InboundPacket.objects.create(
+                packet_id=error.packet_id,
                 kind=str(envelope.get("kind", ""))[:40],
                 source=str(envelope.get("source", ""))[:10],
                 stream=str(envelope.get("stream", ""))[:60],
                 state=InboundState.QUARANTINED,
                 reason=error.reason,
+                reason_code=error.code,
                 raw=raw,
                 raw_sha256=digest,
             )
     except IntegrityError:  # the same bytes quarantined by another worker meanwhile
-        return InboundPacket.objects.get(state=InboundState.QUARANTINED, raw_sha256=digest)
+        return InboundPacket.objects.get(raw_sha256=digest)
+    if error.packet_id and InboundPacket.objects.filter(packet_id=error.packet_id, raw_sha256="").exists():
+        _supersede(error.packet_id)  # a damaged copy of a packet already here (a late or replayed one)
+        quarantined.refresh_from_db(fields=["state"])
+    return quarantined
 
 
-def packet_receive(data: bytes) -> InboundPacket:
-    """Record a packet that arrived (once, whatever the number of deliveries), or quarantine it."""
-    try:
-        # Reasons are kept for administrators: in the site's language, whatever the worker's.
-        with translation.override(settings.LANGUAGE_CODE):
-            packet = wire_decode(data)
-    except Quarantined as error:
-        return _quarantine(data, error)
-    recorded = InboundPacket.objects.filter(packet_id=packet.id).exclude(state=InboundState.QUARANTINED).first()
+def _record(packet: Packet) -> InboundPacket:
+    """The inbox's row for a checked packet: recorded once, whatever the number of deliveries."""
+    recorded = InboundPacket.objects.filter(packet_id=packet.id, raw_sha256="").first()
     if recorded is not None:
         return recorded
     files = [
-        {
-            **attachment,
-            "storage": default_storage.save(
-                f"exchange/in/{packet.id}/{attachment['sha256']}", ContentFile(packet.files[attachment["sha256"]])
-            ),
-        }
+        {**attachment, "storage": blob_save(packet.files[attachment["sha256"]], digest=attachment["sha256"])}
         for attachment in packet.attachments
     ]
     try:
         with transaction.atomic():
-            return InboundPacket.objects.create(
+            recorded = InboundPacket.objects.create(
                 packet_id=packet.id,
                 kind=packet.kind,
                 source=packet.source,
@@ -268,31 +312,64 @@ def packet_receive(data: bytes) -> InboundPacket:
                 files=files,
                 state=InboundState.PENDING,
             )
-    except IntegrityError:  # delivered twice at once: the other delivery recorded it, with its own files
-        for file in files:
-            default_storage.delete(file["storage"])
-        return InboundPacket.objects.exclude(state=InboundState.QUARANTINED).get(packet_id=packet.id)
+    except IntegrityError:  # delivered twice at once: the other delivery recorded it (with the same files)
+        return InboundPacket.objects.get(packet_id=packet.id, raw_sha256="")
+    _supersede(packet.id)
+    return recorded
+
+
+def _decode(data: bytes) -> Packet:
+    # Reasons are kept for administrators: in the site's language, whatever the worker's.
+    with translation.override(settings.LANGUAGE_CODE):
+        return wire_decode(data)
+
+
+def packet_receive(data: bytes) -> InboundPacket:
+    """Record a packet that arrived (once, whatever the number of deliveries), or quarantine it."""
+    try:
+        packet = _decode(data)
+    except Quarantined as error:
+        return _quarantine(data, error)
+    return _record(packet)
+
+
+def _acknowledge(transport, *, resend: list) -> int:
+    """Acknowledge every recorded packet not acknowledged yet — those of this round and those a
+    worker killed last time recorded without acknowledging — and ask again for damaged ones."""
+    waiting = list(
+        InboundPacket.objects.filter(acknowledged_at__isnull=True, raw_sha256="")
+        .exclude(packet_id=None)
+        .values_list("pk", "packet_id")
+    )
+    if waiting or resend:
+        transport.acknowledge(acks_encode([packet_id for _pk, packet_id in waiting], resend=resend))
+        InboundPacket.objects.filter(pk__in=[pk for pk, _packet_id in waiting]).update(acknowledged_at=timezone.now())
+    return len(waiting)
 
 
 def packets_receive(transport, *, limit: int | None = None) -> int:
-    """Record what arrived (at most ``limit`` packets) and acknowledge what is recorded; quarantined
-    packets are not acknowledged, so that the sender ships them again (a copy damaged on the way
-    may arrive whole)."""
-    recorded = []
+    """Record what arrived (at most ``limit`` packets) and acknowledge what is recorded.
+
+    A packet quarantined on arrival is not acknowledged; when it names its id, the sender is asked
+    to ship it again at once (a copy damaged on the way may arrive whole), not at its next retry.
+    """
+    recorded, resend = 0, []
     for data, done in islice(transport.incoming(), limit):
         inbound = packet_receive(data)
-        if inbound.state != InboundState.QUARANTINED:
-            recorded.append(inbound.packet_id)
+        if inbound.state == InboundState.QUARANTINED:
+            if inbound.packet_id:
+                resend.append(inbound.packet_id)
+        else:
+            recorded += 1
         done()
-    if recorded:
-        transport.acknowledge(acks_encode(recorded))
-    return len(recorded)
+    _acknowledge(transport, resend=resend)
+    return recorded
 
 
 def _ready():
-    """Pending packets whose predecessor in their stream is applied (or that open their stream)."""
+    """Pending packets whose predecessor in their stream is done with (or that open their stream)."""
     before = InboundPacket.objects.filter(
-        state=InboundState.APPLIED, source=OuterRef("source"), stream=OuterRef("stream"), seq=OuterRef("seq") - 1
+        state__in=STREAM_DONE, source=OuterRef("source"), stream=OuterRef("stream"), seq=OuterRef("seq") - 1
     )
     return InboundPacket.objects.filter(Q(seq=1) | Exists(before), state=InboundState.PENDING)
 
@@ -310,11 +387,11 @@ def _apply_one(pk: int) -> bool:
                 handler(packet)
         except Exception as error:  # noqa: BLE001 - whatever fails, the packet is kept and shown, not lost
             logger.exception("exchange_apply_failed packet=%s", packet.packet_id)
-            packet.state = InboundState.QUARANTINED
+            packet.state, packet.reason_code = InboundState.QUARANTINED, Reason.HANDLER
             packet.reason = getattr(error, "reason", None) or _("Could not be applied: %(error)s") % {"error": error}
         else:
             packet.state, packet.applied_at = InboundState.APPLIED, timezone.now()
-        packet.save(update_fields=["state", "reason", "applied_at"])
+        packet.save(update_fields=["state", "reason", "reason_code", "applied_at"])
         return packet.state == InboundState.APPLIED
 
 
@@ -329,9 +406,134 @@ def packets_apply() -> int:
     return applied
 
 
+# Quarantine: what an administrator does about a packet that needs a person ------------------------
+
+
+def _quarantined(packet: InboundPacket) -> InboundPacket:
+    locked = InboundPacket.objects.select_for_update().get(pk=packet.pk)
+    if locked.state != InboundState.QUARANTINED:
+        raise ValidationError(
+            _("This packet is no longer quarantined (%(state)s).") % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _why(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why: the decision is recorded with its reason."))
+    return reason
+
+
+@transaction.atomic
+def quarantine_dismiss(*, packet: InboundPacket, actor: User, reason: str) -> QuarantineDecision:
+    """Set a quarantined packet aside for good; the rest of its stream is applied without it."""
+    reason = _why(reason)
+    locked = _quarantined(packet)
+    locked.state = InboundState.DISMISSED
+    locked.save(update_fields=["state"])
+    logger.info("exchange_quarantine_dismissed packet=%s by=%s", locked.pk, actor.username)
+    return QuarantineDecision.objects.create(
+        packet=locked, action=QuarantineAction.DISMISS, actor=actor, reason=reason, outcome=locked.get_state_display()
+    )
+
+
+def quarantine_retry(*, packet: InboundPacket, actor: User, reason: str) -> QuarantineDecision:
+    """Check and apply a quarantined packet again (after the key, the code or the data it needed was
+    put right): a copy quarantined on arrival is decoded again from the bytes kept, one whose
+    handler failed is applied again. It stays quarantined, with the new reason, if it fails again."""
+    reason = _why(reason)
+    with transaction.atomic():
+        locked = _quarantined(packet)
+        if locked.raw_sha256:
+            with default_storage.open(locked.raw, "rb") as kept:
+                data = kept.read()
+            try:
+                _record(_decode(data))
+            except Quarantined as error:
+                locked.reason, locked.reason_code = error.reason, error.code
+                locked.save(update_fields=["reason", "reason_code"])
+        else:
+            locked.state, locked.reason, locked.reason_code = InboundState.PENDING, "", ""
+            locked.save(update_fields=["state", "reason", "reason_code"])
+    packets_apply()
+    locked.refresh_from_db()
+    outcome = locked.get_state_display()
+    if locked.state == InboundState.QUARANTINED:
+        outcome = f"{outcome}: {locked.reason}"
+    logger.info("exchange_quarantine_retried packet=%s by=%s state=%s", locked.pk, actor.username, locked.state)
+    return QuarantineDecision.objects.create(
+        packet=locked, action=QuarantineAction.RETRY, actor=actor, reason=reason, outcome=outcome
+    )
+
+
+# Health ------------------------------------------------------------------------------------------
+
+
+def health_report_emit() -> OutboundPacket | None:
+    """The external zone tells the internal one how its exchange is (it has no dashboard of its
+    own): when its quarantine changes, and at least every ``HEALTH_REPORT_EVERY`` so that silence
+    shows."""
+    health = exchange_health()
+    figures = {
+        "unacknowledged": health["unacknowledged"],
+        "oldest_unacknowledged_seconds": health["oldest_unacknowledged_seconds"],
+        "pending": health["pending"],
+        "quarantined": health["quarantined_by_reason"],
+    }
+    last = OutboundPacket.objects.filter(stream=HEALTH_STREAM).order_by("-seq").first()
+    if last is not None:
+        previous = dict(last.envelope["payload"])
+        reported_at = moment(previous.pop("reported_at"))
+        # What needs a person there is sent when it changes; the backlog (which each report adds
+        # to) travels with it and with the periodic report.
+        same = previous["quarantined"] == figures["quarantined"]
+        if same and timezone.now() - reported_at < HEALTH_REPORT_EVERY:
+            return None
+    return packet_emit(
+        kind=Kind.EXCHANGE_HEALTH,
+        stream=HEALTH_STREAM,
+        payload={"reported_at": timezone.now().isoformat(), **figures},
+    )
+
+
+@handles(Kind.EXCHANGE_HEALTH)
+def exchange_health_apply(packet: InboundPacket) -> None:
+    if sent_here(packet):
+        return
+    payload = packet.payload
+    PeerHealth.objects.update_or_create(
+        zone=packet.source,
+        defaults={
+            "reported_at": moment(payload["reported_at"]),
+            "unacknowledged": payload["unacknowledged"],
+            "oldest_unacknowledged_seconds": payload["oldest_unacknowledged_seconds"],
+            "pending": payload["pending"],
+            "quarantined": {reason: n for reason, n in payload["quarantined"].items() if n},
+        },
+    )
+
+
+def _peer_finding() -> Finding | None:
+    peer = PeerHealth.objects.first()
+    if peer is None or not peer.quarantined_total:
+        return None
+    labels = dict(Reason.choices)
+    with translation.override(settings.LANGUAGE_CODE):
+        reasons = "、".join(f"{labels[code]} {n}" for code, n in sorted(peer.quarantined.items()) if code in labels)
+        detail = _("The internet zone holds %(n)s quarantined packets (%(reasons)s)") % {
+            "n": peer.quarantined_total,
+            "reasons": reasons,
+        }
+    return Finding(PEER_INBOX, Level.RED, detail=detail[:300])
+
+
 def backlog_report(*, now=None) -> None:
     """Rule X1 for supervision: this zone's link to the other turns yellow, then red, as its oldest
-    unacknowledged packet waits longer than the rule's minutes, and is red while any is quarantined."""
+    unacknowledged packet waits longer than the rule's minutes, and is red while any is quarantined;
+    the other zone's inbox, as it reported it, is red while it holds quarantined packets."""
+    if settings.PORTAL_ZONE == settings.ZONE_EXTERNAL:
+        health_report_emit()
     rule = Rule.objects.filter(code=BACKLOG_RULE, enabled=True).first()
     if rule is None:
         return
@@ -344,12 +546,15 @@ def backlog_report(*, now=None) -> None:
             "quarantined": health["quarantined"],
         }
     findings = [Finding(LINK, level, detail=detail)] if level else []
+    if peer := _peer_finding():
+        findings.append(peer)
     rule_sync(code=BACKLOG_RULE, subject=Subject.EXCHANGE, findings=findings, at=now)
 
 
 def exchange_once(transport=None, *, report: bool = True) -> dict[str, int]:
     """One round: ship what is due, record and acknowledge what arrived and apply it, a batch at a
-    time, note the acks; then (``report``) tell supervision how far behind the link is.
+    time, note the acks (shipping at once what the other zone asked for again); then (``report``)
+    tell supervision how far behind the link is.
 
     One round at a time reads the transport: rounds started together by several commits would
     otherwise each read, check and store the same packets.
@@ -365,7 +570,9 @@ def exchange_once(transport=None, *, report: bool = True) -> dict[str, int]:
             if batch < RECEIVE_BATCH:
                 break
     applied += packets_apply()
-    acked = acks_receive(transport)
+    acked, asked = acks_receive(transport)
+    if asked:
+        shipped += packets_ship(transport)
     if report:
         backlog_report()
     return {"shipped": shipped, "received": received, "applied": applied, "acked": acked}

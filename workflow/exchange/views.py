@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
-from .models import InboundState
+from .models import InboundPacket, InboundState
 from .packets import acks_encode, request_signature
 
 
@@ -38,5 +38,6 @@ def packets(request):
     inbound = services.packet_receive(body)
     if inbound.state == InboundState.QUARANTINED:
         return JsonResponse({"error": inbound.reason}, status=400)
+    InboundPacket.objects.filter(pk=inbound.pk).update(acknowledged_at=timezone.now())
     transaction.on_commit(services.ship_soon)
     return HttpResponse(acks_encode([inbound.packet_id]), content_type="application/json")

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.blobs import blob_save
 from portal.roles import Role
 from portal.zones import serves_external
 from powers.constants import NOT_APPLIED_FOR, Status
@@ -83,7 +84,7 @@ def store_uploads(case: Case, checked, supplement: SupplementRequest | None = No
             size=upload.file.size,
             sha256=sha256,
         )
-        attachment.file.save(upload.file.name, upload.file, save=False)
+        attachment.file.name = blob_save(upload.file, digest=sha256)
         attachment.save()
         attachments.append(attachment)
     return attachments
