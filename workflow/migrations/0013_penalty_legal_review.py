@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('portal', '0004_handle_cases_permission'),
         ('powers', '0004_step_role_legal_reviewer'),
-        ('workflow', '0009_external_copies_without_staff'),
+        ('workflow', '0012_holiday_years'),
     ]
 
     operations = [

@@ -24,7 +24,7 @@ def mark_package_years(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0009_external_copies_without_staff'),
+        ('workflow', '0011_document_kinds_seals_and_digests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0009_external_copies_without_staff'),
+        ('workflow', '0010_trail_seals_and_checkpoints'),
     ]
 
     operations = [

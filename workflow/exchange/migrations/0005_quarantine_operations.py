@@ -15,7 +15,7 @@ def acknowledged_before(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0003_kind_ranking_published'),
+        ('exchange', '0004_kind_trail_checkpoint'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
