@@ -115,4 +115,4 @@ def test_a_packet_carrying_materials_larger_than_a_form_is_recorded(client, sett
     response = _post(client, wire)
 
     assert response.status_code == 200
-    assert acks_decode(response.content) == [packet.pk]
+    assert acks_decode(response.content) == ([packet.pk], [])

@@ -738,7 +738,9 @@ def test_a_running_job_page_polls_itself_with_htmx(client, tmp_path, superuser):
     fragment = client.get(f"/admin/powers/poweritem/import/{job.pk}/", headers={"HX-Request": "true"})
 
     assert "vendor/htmx-2.0.11/htmx.min.js" in page.text
-    assert 'hx-trigger="every 1s"' in page.text and 'aria-valuenow="25"' in page.text
+    assert (
+        'hx-trigger="every 1s"' in page.text and '<progress class="import-progress" max="100" value="25"' in page.text
+    )
     assert fragment.text.lstrip().startswith('<div id="import-status"')
 
 

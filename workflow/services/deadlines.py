@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from portal.zones import serves_internal
 
 from ..calendar import WorkingCalendar, provisional_note
-from ..constants import DocumentKind, NotificationKind, PauseKind
-from ..models import Case, Notification, Pause
+from ..constants import NotificationKind, PauseKind
+from ..models import Case, CaseDocument, Notification, Pause
 from .case_packets import Marks, case_status_emit
 from .trail import trail_append_system
 
@@ -148,10 +148,10 @@ def deadlines_recompute(*, days: Collection[date]) -> list[Moved]:
     )
     last_note = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     _notify([(case, change) for case, change in moved if change.promise_moved])
-    every_document = frozenset(DocumentKind.values)
+    last_document = CaseDocument.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for (case, _change), entry in zip(moved, entries, strict=True):
         # What this recomputation wrote (the cases are locked): its entry, its notification, no document.
-        case_status_emit(case, Marks(trail=entry.seq - 1, notification=last_note, documents=every_document))
+        case_status_emit(case, Marks(trail=entry.seq - 1, notification=last_note, document=last_document))
     return [change for _case, change in moved]
 
 
