@@ -16,6 +16,7 @@ def _check_deploy(**environment) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "EXCHANGE_KEY": secrets.token_urlsafe(40),
+        "TRAIL_KEY": secrets.token_urlsafe(40),
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1",
         **environment,
     }

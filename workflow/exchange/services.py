@@ -333,18 +333,20 @@ def packet_receive(data: bytes) -> InboundPacket:
     return _record(packet)
 
 
-def _acknowledge(transport, *, resend: list) -> int:
-    """Acknowledge every recorded packet not acknowledged yet — those of this round and those a
-    worker killed last time recorded without acknowledging — and ask again for damaged ones."""
+def _acknowledge(transport, *, received: list, resend: list) -> int:
+    """Acknowledge the packets of this round (again, for one delivered again: the first
+    acknowledgement may have been lost on the way) and every recorded packet a worker killed last
+    time left unacknowledged; ask again for damaged ones."""
     waiting = list(
         InboundPacket.objects.filter(acknowledged_at__isnull=True, raw_sha256="")
         .exclude(packet_id=None)
         .values_list("pk", "packet_id")
     )
-    if waiting or resend:
-        transport.acknowledge(acks_encode([packet_id for _pk, packet_id in waiting], resend=resend))
+    acknowledged = {*received, *(packet_id for _pk, packet_id in waiting)}
+    if acknowledged or resend:
+        transport.acknowledge(acks_encode(sorted(acknowledged, key=str), resend=resend))
         InboundPacket.objects.filter(pk__in=[pk for pk, _packet_id in waiting]).update(acknowledged_at=timezone.now())
-    return len(waiting)
+    return len(acknowledged)
 
 
 def packets_receive(transport, *, limit: int | None = None) -> int:
@@ -353,17 +355,17 @@ def packets_receive(transport, *, limit: int | None = None) -> int:
     A packet quarantined on arrival is not acknowledged; when it names its id, the sender is asked
     to ship it again at once (a copy damaged on the way may arrive whole), not at its next retry.
     """
-    recorded, resend = 0, []
+    received, resend = [], []
     for data, done in islice(transport.incoming(), limit):
         inbound = packet_receive(data)
-        if inbound.state == InboundState.QUARANTINED:
+        if inbound.state == InboundState.QUARANTINED and inbound.raw_sha256:
             if inbound.packet_id:
                 resend.append(inbound.packet_id)
-        else:
-            recorded += 1
+        elif inbound.raw_sha256 == "":
+            received.append(inbound.packet_id)
         done()
-    _acknowledge(transport, resend=resend)
-    return recorded
+    _acknowledge(transport, received=received, resend=resend)
+    return len(received)
 
 
 def _ready():

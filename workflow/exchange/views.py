@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
-from .models import InboundPacket, InboundState
+from .models import InboundPacket
 from .packets import acks_encode, request_signature
 
 
@@ -36,7 +36,7 @@ def packets(request):
     if not _fresh(request, body):
         return JsonResponse({"error": "unsigned, or sent outside the window"}, status=401)
     inbound = services.packet_receive(body)
-    if inbound.state == InboundState.QUARANTINED:
+    if inbound.raw_sha256:  # a damaged copy: quarantined, or superseded by its genuine copy
         return JsonResponse({"error": inbound.reason}, status=400)
     InboundPacket.objects.filter(pk=inbound.pk).update(acknowledged_at=timezone.now())
     transaction.on_commit(services.ship_soon)
